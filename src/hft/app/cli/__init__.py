@@ -1,0 +1,1 @@
+"""The `hft` command line."""

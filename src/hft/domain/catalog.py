@@ -1,0 +1,16 @@
+"""Imports every module that registers events, so `REGISTRY` is complete once this is loaded.
+
+Add a line here when a new domain module registers events.
+"""
+
+from __future__ import annotations
+
+from hft.domain import market
+from hft.domain.events import REGISTRY, EventRegistry
+
+__all__ = ["REGISTRY", "event_registry", "market"]
+
+
+def event_registry() -> EventRegistry:
+    """The complete registry of event types this build can read and write."""
+    return REGISTRY

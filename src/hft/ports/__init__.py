@@ -1,0 +1,1 @@
+"""Ports: small Protocols, one concern each, shaped by what the application needs."""
