@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from hft import __version__
@@ -9,6 +11,9 @@ from hft import __version__
 EXIT_OK = 0
 EXIT_VIOLATION = 1  # a check ran and found a problem (replay violation, corrupt log)
 EXIT_USAGE = 2  # bad arguments or missing configuration (credentials, paths)
+
+# One module per command group. Each defines `register(cli, bench)` and adds its commands.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -30,8 +35,8 @@ def bench() -> None:
 
 
 def _register() -> None:
-    # Each line adds one command group; modules stay independent of one another.
-    pass
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(cli, bench)
 
 
 _register()
