@@ -5,10 +5,10 @@ Add a line here when a new domain module registers events.
 
 from __future__ import annotations
 
-from hft.domain import market
+from hft.domain import connectivity, market
 from hft.domain.events import REGISTRY, EventRegistry
 
-__all__ = ["REGISTRY", "event_registry", "market"]
+__all__ = ["REGISTRY", "connectivity", "event_registry", "market"]
 
 
 def event_registry() -> EventRegistry:
