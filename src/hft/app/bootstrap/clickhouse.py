@@ -1,0 +1,80 @@
+"""Wires the ClickHouse adapter: DSN resolution, the store, the schema migrator.
+
+DSN rules, in order: an explicit `--dsn`; the `CLICKHOUSE_URL` environment variable; else the
+embedded engine (chdb) in `<run_dir>/clickhouse`. `chdb:///abs/path` and
+`http(s)://host:8123/db` take the same code path (clickhouse-connect's `get_client(dsn=...)`).
+Nothing here imports chdb: the store connects (and imports it) on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hft.adapters.clickhouse import (
+    LEDGER_TABLE,
+    SCHEMA_FILES,
+    ApplyReport,
+    ClickHouseStore,
+    DdlOutsideSchemasError,
+    SchemaApplyError,
+    SchemaDriftError,
+    SchemaFilesNotFoundError,
+    SchemaMigrator,
+    StatementStatus,
+    is_ddl,
+    schema_dir,
+)
+
+__all__ = [
+    "EMBEDDED_DIRNAME",
+    "LEDGER_TABLE",
+    "SCHEMA_FILES",
+    "ApplyReport",
+    "ClickHouseStore",
+    "DdlOutsideSchemasError",
+    "SchemaApplyError",
+    "SchemaDriftError",
+    "SchemaFilesNotFoundError",
+    "SchemaMigrator",
+    "StatementStatus",
+    "bootstrap_schema",
+    "embedded_dsn",
+    "is_ddl",
+    "open_store",
+    "resolve_dsn",
+    "schema_dir",
+    "schema_migrator",
+]
+
+EMBEDDED_DIRNAME = "clickhouse"
+"""The embedded database lives in this subdirectory of a run directory."""
+
+
+def embedded_dsn(run_dir: Path) -> str:
+    """`chdb:///<abs run_dir>/clickhouse`: one process at a time may open it."""
+    return f"chdb://{(run_dir / EMBEDDED_DIRNAME).resolve()}"
+
+
+def resolve_dsn(dsn: str | None, run_dir: Path) -> str:
+    """Explicit DSN, else `CLICKHOUSE_URL`, else the embedded database of `run_dir`."""
+    return dsn or os.environ.get("CLICKHOUSE_URL") or embedded_dsn(run_dir)
+
+
+def open_store(dsn: str) -> ClickHouseStore:
+    """The analytics store for `dsn` (AnalyticsStore, AnalyticsQuery and AnalyticsSink)."""
+    return ClickHouseStore(dsn)
+
+
+def schema_migrator(store: ClickHouseStore, directory: Path | None = None) -> SchemaMigrator:
+    """The migrator over the canonical schema files (source checkout or packaged copy)."""
+    return SchemaMigrator(store, directory)
+
+
+def bootstrap_schema(dsn: str) -> ApplyReport:
+    """Apply both schema files to `dsn` idempotently (what `hft schema bootstrap` does)."""
+    store = open_store(dsn)
+    try:
+        return schema_migrator(store).apply()
+    finally:
+        store.close()
