@@ -1,0 +1,126 @@
+"""The exposure book's state. Fold: `hft.domain.exposure_fold`; decisions: `hft.domain.exposure`.
+
+Usage of a key is `reserved + |position_cost|`: what open orders may still add, plus what the
+filled position costs at average cost. Totals per symbol, per strategy and for the whole book
+are sums of key usages; a total that falls to 0 leaves its map, so the maps stay bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypedDict
+
+import attrs
+
+from hft.domain.errors import DomainError, InvalidValue
+from hft.domain.exposure_events import KeyedExposureEvent
+from hft.domain.values import Side
+
+EXPOSURE_ORIGINATOR = "exposure"
+
+
+@attrs.frozen(order=True)
+class ExposureKey:
+    """Where exposure is counted: one account, one strategy, one symbol code."""
+
+    account: str
+    strategy: str
+    symbol: str
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.account and self.strategy and self.symbol):
+            raise InvalidValue(f"exposure key needs account, strategy and symbol: {self!r}")
+
+    @classmethod
+    def of(cls, event: KeyedExposureEvent) -> ExposureKey:
+        return cls(event.account, event.strategy, event.symbol)
+
+
+@attrs.frozen
+class ExposureEntry:
+    """One key's balances. `position_cost` carries the sign of `position_qty`."""
+
+    reserved: int = 0
+    open_buy_qty: int = 0
+    open_sell_qty: int = 0
+    position_qty: int = 0
+    position_cost: int = 0
+    touched: int = 0  # book version of the last event on this key (LRU eviction order)
+
+    @property
+    def usage(self) -> int:
+        return self.reserved + abs(self.position_cost)
+
+    @property
+    def zero_balance(self) -> bool:
+        return not (self.reserved or self.position_qty or self.open_buy_qty or self.open_sell_qty)
+
+    def open_qty(self, side: Side) -> int:
+        return self.open_buy_qty if side is Side.BUY else self.open_sell_qty
+
+    def with_open(self, side: Side, delta: int, reserved_delta: int, version: int) -> ExposureEntry:
+        qty = {"open_buy_qty" if side is Side.BUY else "open_sell_qty": self.open_qty(side) + delta}
+        return attrs.evolve(self, reserved=self.reserved + reserved_delta, touched=version, **qty)
+
+
+@attrs.frozen
+class Reservation:
+    """What one open order holds. `pending_delta`/`pending_qty_delta`: an unconfirmed amend."""
+
+    key: ExposureKey
+    side: Side
+    open_qty: int
+    amount: int
+    pending_delta: int | None = None
+    pending_qty_delta: int = 0
+
+
+@attrs.frozen
+class ExposureBook:
+    """All exposure of one gateway. Build with `ExposureBook()`; change only through `evolve`."""
+
+    originator_id: str = EXPOSURE_ORIGINATOR
+    version: int = 0
+    entries: Mapping[ExposureKey, ExposureEntry] = attrs.field(factory=dict)
+    reservations: Mapping[str, Reservation] = attrs.field(factory=dict)
+    by_symbol: Mapping[str, int] = attrs.field(factory=dict)
+    by_strategy: Mapping[str, int] = attrs.field(factory=dict)
+    total: int = 0
+
+    def entry(self, key: ExposureKey) -> ExposureEntry:
+        return self.entries.get(key, ExposureEntry())
+
+
+class UnknownReservation(DomainError):
+    """An exposure decision named an intent that holds no reservation."""
+
+
+def reservation_of(book: ExposureBook, intent_id: str) -> Reservation:
+    """The reservation `intent_id` holds; raises `UnknownReservation` if none."""
+    try:
+        return book.reservations[intent_id]
+    except KeyError:
+        raise UnknownReservation(f"intent {intent_id} holds no exposure reservation") from None
+
+
+class Stamp(TypedDict):
+    originator_id: str
+    originator_version: int
+    ts_event_ns: int
+    ts_init_ns: int
+    account: str
+    strategy: str
+    symbol: str
+
+
+def stamp(book: ExposureBook, nth: int, key: ExposureKey, ts_ns: int) -> Stamp:
+    """Common fields of the `nth` (1-based) event a decision on `book` emits about `key`."""
+    return Stamp(
+        originator_id=book.originator_id,
+        originator_version=book.version + nth,
+        ts_event_ns=ts_ns,
+        ts_init_ns=ts_ns,
+        account=key.account,
+        strategy=key.strategy,
+        symbol=key.symbol,
+    )

@@ -1,0 +1,139 @@
+"""The exposure book's fold: `evolve(book, event) -> book`, copying only what changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from hft.domain.errors import InvalidTransition
+from hft.domain.exposure_book import ExposureBook, ExposureEntry, ExposureKey, Reservation
+from hft.domain.exposure_events import (
+    ExposureAmendConfirmed,
+    ExposureAmended,
+    ExposureAmendRolledBack,
+    ExposureEvent,
+    ExposureFilled,
+    ExposureKeyEvicted,
+    ExposureReleased,
+    ExposureReserved,
+)
+
+
+def _adjusted(totals: Mapping[str, int], name: str, delta: int) -> Mapping[str, int]:
+    if not delta:
+        return totals
+    copy = dict(totals)
+    value = copy.get(name, 0) + delta
+    if value:
+        copy[name] = value
+    else:
+        del copy[name]
+    return copy
+
+
+def _with_entry(book: ExposureBook, key: ExposureKey, entry: ExposureEntry) -> ExposureBook:
+    delta = entry.usage - book.entry(key).usage
+    return attrs.evolve(
+        book,
+        entries={**book.entries, key: entry},
+        by_symbol=_adjusted(book.by_symbol, key.symbol, delta),
+        by_strategy=_adjusted(book.by_strategy, key.strategy, delta),
+        total=book.total + delta,
+    )
+
+
+def _with_reservation(book: ExposureBook, intent_id: str, res: Reservation | None) -> ExposureBook:
+    reservations = dict(book.reservations)
+    if res is None:
+        del reservations[intent_id]
+    else:
+        reservations[intent_id] = res
+    return attrs.evolve(book, reservations=reservations)
+
+
+def _reserved(book: ExposureBook, e: ExposureReserved, v: int) -> ExposureBook:
+    key = ExposureKey.of(e)
+    res = Reservation(key, e.side, e.qty, e.amount)
+    book = _with_entry(book, key, book.entry(key).with_open(e.side, e.qty, e.amount, v))
+    return _with_reservation(book, e.intent_id, res)
+
+
+def _amended(book: ExposureBook, e: ExposureAmended, v: int) -> ExposureBook:
+    res = book.reservations[e.intent_id]
+    charge, more = max(e.delta, 0), max(e.qty_delta, 0)
+    entry = book.entry(res.key).with_open(res.side, more, charge, v)
+    new = attrs.evolve(
+        res,
+        open_qty=res.open_qty + more,
+        amount=res.amount + charge,
+        pending_delta=e.delta,
+        pending_qty_delta=e.qty_delta,
+    )
+    return _with_reservation(_with_entry(book, res.key, entry), e.intent_id, new)
+
+
+def _settled(
+    book: ExposureBook, e: ExposureAmendConfirmed | ExposureAmendRolledBack, v: int
+) -> ExposureBook:
+    res = book.reservations[e.intent_id]
+    if res.pending_delta is None:
+        raise InvalidTransition("no amend pending", e)
+    entry = book.entry(res.key).with_open(res.side, e.qty - res.open_qty, e.amount - res.amount, v)
+    new = Reservation(res.key, res.side, e.qty, e.amount)
+    return _with_reservation(_with_entry(book, res.key, entry), e.intent_id, new)
+
+
+def _released(book: ExposureBook, e: ExposureReleased, v: int) -> ExposureBook:
+    res = book.reservations[e.intent_id]
+    entry = book.entry(res.key).with_open(res.side, -res.open_qty, -res.amount, v)
+    return _with_reservation(_with_entry(book, res.key, entry), e.intent_id, None)
+
+
+def _filled(book: ExposureBook, e: ExposureFilled, v: int) -> ExposureBook:
+    key = ExposureKey.of(e)
+    entry = book.entry(key)
+    res = book.reservations.get(e.intent_id)
+    if res is not None:
+        taken = min(e.qty, res.open_qty)
+        entry = entry.with_open(res.side, -taken, -e.released, v)
+        left = (
+            None
+            if e.closed
+            else attrs.evolve(res, open_qty=res.open_qty - taken, amount=res.amount - e.released)
+        )
+        book = _with_reservation(book, e.intent_id, left)
+    entry = attrs.evolve(
+        entry, position_qty=e.position_qty, position_cost=e.position_cost, touched=v
+    )
+    return _with_entry(book, key, entry)
+
+
+def _evicted(book: ExposureBook, e: ExposureKeyEvicted) -> ExposureBook:
+    key = ExposureKey.of(e)
+    if key not in book.entries or not book.entries[key].zero_balance:
+        raise InvalidTransition(f"evict of {key} (absent or not zero-balance)", e)
+    entries = dict(book.entries)
+    del entries[key]
+    return attrs.evolve(book, entries=entries)
+
+
+def evolve(book: ExposureBook, event: ExposureEvent) -> ExposureBook:
+    """Apply one exposure event. Events must come in version order for this book."""
+    v = event.originator_version
+    if event.originator_id != book.originator_id or v != book.version + 1:
+        raise InvalidTransition(f"{book.originator_id} at version {book.version}", event)
+    match event:
+        case ExposureReserved():
+            book = _reserved(book, event, v)
+        case ExposureAmended():
+            book = _amended(book, event, v)
+        case ExposureAmendConfirmed() | ExposureAmendRolledBack():
+            book = _settled(book, event, v)
+        case ExposureReleased():
+            book = _released(book, event, v)
+        case ExposureFilled():
+            book = _filled(book, event, v)
+        case ExposureKeyEvicted():
+            book = _evicted(book, event)
+    return attrs.evolve(book, version=v)
