@@ -1,0 +1,65 @@
+"""A deterministic exchange simulator behind the BrokerGateway, MarketDataFeed and
+ReferenceData ports: price-time order books with synthetic liquidity, a seeded random-walk
+market (or recorded ticks), a latency model with presets, and an outage mode.
+
+Build one with `SimVenue(seed=..., latency="zero")` and drive it with `advance(now_ns)`.
+"""
+
+from hft.adapters.simbroker.book import OrderBook
+from hft.adapters.simbroker.broker import SimBroker
+from hft.adapters.simbroker.exchange import RejectCode
+from hft.adapters.simbroker.feed import SimFeed
+from hft.adapters.simbroker.instruments import (
+    SimReferenceData,
+    UnknownSymbolError,
+    default_instruments,
+    make_instrument,
+    price_limits,
+    with_reference,
+)
+from hft.adapters.simbroker.latency import (
+    LATENCY_PRESETS,
+    LatencyModel,
+    Leg,
+    OutageSchedule,
+    UnknownPresetError,
+    latency_preset,
+)
+from hft.adapters.simbroker.market import (
+    MarketSource,
+    RandomWalkMarket,
+    StepPlan,
+    TopOfBook,
+    WalkShape,
+    price_grid,
+)
+from hft.adapters.simbroker.orders import SimFill, SimOrderStatus
+from hft.adapters.simbroker.venue import SimVenue
+
+__all__ = [
+    "LATENCY_PRESETS",
+    "LatencyModel",
+    "Leg",
+    "MarketSource",
+    "OrderBook",
+    "OutageSchedule",
+    "RandomWalkMarket",
+    "RejectCode",
+    "SimBroker",
+    "SimFeed",
+    "SimFill",
+    "SimOrderStatus",
+    "SimReferenceData",
+    "SimVenue",
+    "StepPlan",
+    "TopOfBook",
+    "UnknownPresetError",
+    "UnknownSymbolError",
+    "WalkShape",
+    "default_instruments",
+    "latency_preset",
+    "make_instrument",
+    "price_grid",
+    "price_limits",
+    "with_reference",
+]

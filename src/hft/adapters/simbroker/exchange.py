@@ -1,0 +1,364 @@
+"""The matching side of the simulated venue: books, our orders, and the reports they produce.
+
+Everything here happens at `now` (virtual nanoseconds) set by the venue. Reports are queued
+with a due time (now + a latency draw) and drained in (due, production order); reports of one
+intent never overtake each other. Reject reasons start with a stable code from `RejectCode`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import deque
+from collections.abc import Mapping, Sequence
+
+from hft.adapters.simbroker.book import OrderBook, Resting
+from hft.adapters.simbroker.latency import LatencyModel, Leg
+from hft.adapters.simbroker.market import StepPlan, TopOfBook
+from hft.adapters.simbroker.orders import (
+    CANCELLED,
+    FILLED,
+    LOST,
+    PENDING,
+    REJECTED,
+    WORKING,
+    SimFill,
+    SimOrder,
+)
+from hft.domain.orders import (
+    BrokerOrder,
+    BrokerReport,
+    OrderAccepted,
+    OrderAmended,
+    OrderCancelled,
+    OrderFilled,
+    OrderOutcomeUnknown,
+    OrderRejected,
+    TimeInForce,
+)
+from hft.domain.values import Instrument, IntentId, Price, Qty
+
+SWEEP = 1 << 62  # a taker size larger than any book: "everything up to the limit"
+
+
+class RejectCode:
+    """Stable prefixes of `OrderRejected.reason` from the simulated venue."""
+
+    UNKNOWN_SYMBOL = "UNKNOWN_SYMBOL"
+    OFF_GRID = "OFF_GRID"
+    PRICE_LIMIT = "PRICE_LIMIT"
+    MISSING_PRICE = "MISSING_PRICE"
+    ODD_LOT = "ODD_LOT_UNSUPPORTED"
+    DUPLICATE_INTENT = "DUPLICATE_INTENT"
+    UNKNOWN_INTENT = "UNKNOWN_INTENT"
+    NOT_WORKING = "NOT_WORKING"
+    NOTHING_TO_AMEND = "NOTHING_TO_AMEND"
+    QTY_INCREASE = "QTY_INCREASE"
+    QTY_BELOW_FILLED = "QTY_BELOW_FILLED"
+
+
+class _Spec:
+    __slots__ = ("down", "name", "top_down_bands", "up")
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.name = instrument.ticks.name
+        self.top_down_bands = tuple((b.floor, b.tick) for b in reversed(instrument.ticks.bands))
+        self.down = instrument.limit_down.scaled
+        self.up = instrument.limit_up.scaled
+
+    def price_problem(self, price: int) -> str | None:
+        tick = next(t for floor, t in self.top_down_bands if price >= floor)
+        if price % tick:
+            return f"{RejectCode.OFF_GRID}: {price} is not on the {self.name} grid (tick {tick})"
+        if not self.down <= price <= self.up:
+            return f"{RejectCode.PRICE_LIMIT}: {price} outside [{self.down}, {self.up}]"
+        return None
+
+
+class Exchange:
+    """Books and orders of the simulated venue. Driven by `SimVenue`; not a port itself."""
+
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        latency: LatencyModel,
+        rng: random.Random,
+        retain_terminal: int,
+    ) -> None:
+        self.now = 0
+        self.books = {code: OrderBook() for code in instruments}
+        self.orders: dict[str, SimOrder] = {}
+        self._specs = {code: _Spec(i) for code, i in instruments.items()}
+        self._latency = latency
+        self._rng = rng
+        self._retain = retain_terminal
+        self._terminal: deque[str] = deque()
+        self._out: list[tuple[int, int, BrokerReport]] = []
+        self._ready: deque[BrokerReport] = deque()
+        self._seq = 0
+        self._order_seq = 0
+        self._fill_seq = 0
+        self._taker: SimOrder | None = None
+        self._stats = [0, 0]
+        self._trade_stats = {code: [0, 0] for code in instruments}
+
+    # ---- reports -------------------------------------------------------------------------
+
+    def _send(self, order: SimOrder | None, report: BrokerReport, leg: Leg) -> None:
+        due = self.now + (leg.fixed_ns if leg.jitter_ns == 0 else leg.draw(self._rng))
+        if order is not None:
+            due = max(due, order.last_due_ns)
+            order.last_due_ns = due
+        if due <= self.now:
+            if self._out and self._out[0][0] <= due:
+                self._flush(due)
+            self._ready.append(report)
+        else:
+            heapq.heappush(self._out, (due, self._seq, report))
+            self._seq += 1
+
+    def _flush(self, now_ns: int) -> None:
+        out, ready = self._out, self._ready
+        while out and out[0][0] <= now_ns:
+            ready.append(heapq.heappop(out)[2])
+
+    def next_due_ns(self) -> int | None:
+        """When the next undelivered report is due (None: nothing pending)."""
+        if self._ready:
+            return self.now
+        return self._out[0][0] if self._out else None
+
+    def drain(self, now_ns: int, max_reports: int) -> list[BrokerReport]:
+        """Reports due by `now_ns`, oldest first, at most `max_reports`; each only once."""
+        self._flush(now_ns)
+        ready = self._ready
+        if len(ready) <= max_reports:
+            batch = list(ready)
+            ready.clear()
+            return batch
+        return [ready.popleft() for _ in range(max_reports)]
+
+    def _reject(
+        self, order: SimOrder | None, intent_id: IntentId, reason: str, action: str
+    ) -> None:
+        report = OrderRejected(intent_id=intent_id, reason=reason, ts_ns=self.now, action=action)
+        self._send(order, report, self._latency.ack)
+
+    def send_unknown(self, order: SimOrder | None, intent_id: IntentId, action: str) -> None:
+        """The client's call timed out: tell it so `timeout_ns` from now."""
+        report = OrderOutcomeUnknown(intent_id=intent_id, action=action, ts_ns=self.now)
+        self._send(order, report, Leg(self._latency.timeout_ns))
+
+    # ---- order lifecycle -----------------------------------------------------------------
+
+    def register(self, order: BrokerOrder) -> SimOrder | None:
+        """Record a place call; None (and a DUPLICATE_INTENT reject) if the intent was seen."""
+        if order.intent_id in self.orders:
+            reason = f"{RejectCode.DUPLICATE_INTENT}: {order.intent_id} was already placed"
+            self._reject(None, order.intent_id, reason, "place")
+            return None
+        sim = SimOrder(order, mute_reply=False)
+        self.orders[order.intent_id] = sim
+        return sim
+
+    def finish(self, order: SimOrder, status: str) -> None:
+        order.status = status
+        self._terminal.append(order.intent_id)
+        if len(self._terminal) > self._retain:
+            self.orders.pop(self._terminal.popleft(), None)
+
+    def lose(self, order: SimOrder) -> None:
+        """A place that timed out and never reached the venue."""
+        self.finish(order, LOST)
+
+    def _reply(self, order: SimOrder, report: BrokerReport, mute: bool) -> None:
+        if not mute:
+            self._send(order, report, self._latency.ack)
+
+    def arrive_place(self, order: SimOrder) -> None:
+        mute, order.mute_reply = order.mute_reply, False
+        problem = self._place_problem(order)
+        if problem is not None:
+            self.finish(order, REJECTED)
+            self._reply(
+                order,
+                OrderRejected(intent_id=order.intent_id, reason=problem, ts_ns=self.now),
+                mute,
+            )
+            return
+        self._order_seq += 1
+        order.broker_order_id = f"SIM{self._order_seq:09d}"
+        order.status = WORKING
+        self._reply(
+            order,
+            OrderAccepted(
+                intent_id=order.intent_id, broker_order_id=order.broker_order_id, ts_ns=self.now
+            ),
+            mute,
+        )
+        self._execute(order)
+
+    def _place_problem(self, order: SimOrder) -> str | None:
+        spec = self._specs.get(order.symbol)
+        if spec is None:
+            return f"{RejectCode.UNKNOWN_SYMBOL}: {order.symbol!r} is not listed"
+        if order.order.odd_lot:
+            return f"{RejectCode.ODD_LOT}: odd-lot orders are not simulated"
+        if order.market:
+            return None
+        if order.price == 0:
+            return f"{RejectCode.MISSING_PRICE}: a limit order needs a price"
+        return spec.price_problem(order.price)
+
+    def _execute(self, order: SimOrder) -> None:
+        book = self.books[order.symbol]
+        limit = None if order.market else order.price
+        left = order.qty - order.filled
+        if order.tif is TimeInForce.FOK and not book.available(order.is_buy, limit, left):
+            self._cancel_rest(order)
+            return
+        self._taker, self._stats = order, self._trade_stats[order.symbol]
+        book.match(order.is_buy, limit, left, self._on_trade)
+        self._taker = None
+        if order.status != WORKING:
+            return
+        if order.immediate:
+            self._cancel_rest(order)
+        else:
+            order.rest = order.qty - order.filled
+            book.add(order.is_buy, order.price, order)
+
+    def _cancel_rest(self, order: SimOrder) -> None:
+        self.finish(order, CANCELLED)
+        report = OrderCancelled(
+            intent_id=order.intent_id, remaining=order.qty - order.filled, ts_ns=self.now
+        )
+        self._send(order, report, self._latency.ack)
+
+    def _on_trade(self, maker: Resting, price: int, qty: int) -> None:
+        stats = self._stats
+        stats[0] = price
+        stats[1] += qty
+        if type(maker) is SimOrder:
+            self._fill(maker, price, qty)
+        if self._taker is not None:
+            self._fill(self._taker, price, qty)
+
+    def _fill(self, order: SimOrder, price: int, qty: int) -> None:
+        self._fill_seq += 1
+        fill_id = f"SIMF{self._fill_seq:010d}"
+        order.filled += qty
+        order.fills.append(SimFill(fill_id, price, qty, self.now))
+        report = OrderFilled(
+            intent_id=order.intent_id,
+            fill_id=fill_id,
+            price=Price(price),
+            qty=Qty(qty),
+            ts_ns=self.now,
+        )
+        self._send(order, report, self._latency.fill)
+        if order.filled == order.qty:
+            self.finish(order, FILLED)
+
+    def _working(self, intent_id: IntentId, action: str, mute: bool) -> SimOrder | None:
+        order = self.orders.get(intent_id)
+        if order is None or order.status in (PENDING, LOST):
+            if not mute:
+                reason = f"{RejectCode.UNKNOWN_INTENT}: no order for {intent_id} at the venue"
+                self._reject(order, intent_id, reason, action)
+            return None
+        if order.status != WORKING:
+            if not mute:
+                reason = f"{RejectCode.NOT_WORKING}: {intent_id} is {order.status}"
+                self._reject(order, intent_id, reason, action)
+            return None
+        return order
+
+    def arrive_cancel(self, intent_id: IntentId, mute: bool) -> None:
+        order = self._working(intent_id, "cancel", mute)
+        if order is None:
+            return
+        self.books[order.symbol].remove(order.is_buy, order.price, order)
+        order.rest = 0
+        self.finish(order, CANCELLED)
+        report = OrderCancelled(
+            intent_id=intent_id, remaining=order.qty - order.filled, ts_ns=self.now
+        )
+        self._reply(order, report, mute)
+
+    def arrive_amend(
+        self, intent_id: IntentId, price: Price | None, qty: Qty | None, mute: bool
+    ) -> None:
+        order = self._working(intent_id, "amend", mute)
+        if order is None:
+            return
+        problem = self._amend_problem(order, price, qty)
+        if problem is not None:
+            if not mute:
+                self._reject(order, intent_id, problem, "amend")
+            return
+        book = self.books[order.symbol]
+        if qty is not None and qty.value != order.qty:
+            book.reduce(order.is_buy, order.price, order, order.qty - qty.value)
+            order.qty = qty.value
+        report = OrderAmended(intent_id=intent_id, price=price, qty=qty, ts_ns=self.now)
+        self._reply(order, report, mute)
+        if price is not None and price.scaled != order.price:
+            # A new price is a new arrival: it loses its queue place and may trade at once.
+            book.remove(order.is_buy, order.price, order)
+            order.price, order.rest = price.scaled, 0
+            self._execute(order)
+
+    def _amend_problem(self, order: SimOrder, price: Price | None, qty: Qty | None) -> str | None:
+        if price is None and qty is None:
+            return f"{RejectCode.NOTHING_TO_AMEND}: give a price, a qty or both"
+        if qty is not None and qty.value > order.qty:
+            return (
+                f"{RejectCode.QTY_INCREASE}: qty can only be reduced ({order.qty} -> {qty.value})"
+            )
+        if qty is not None and qty.value <= order.filled:
+            return f"{RejectCode.QTY_BELOW_FILLED}: {qty.value} <= filled {order.filled}"
+        if price is not None:
+            return self._specs[order.symbol].price_problem(price.scaled)
+        return None
+
+    # ---- the market ----------------------------------------------------------------------
+
+    def apply_step(self, plan: StepPlan) -> TopOfBook:
+        """Move one symbol's market: levels better than the new touch trade away, prints hit
+        the touch, then the synthetic depth is set to the plan's levels."""
+        book = self.books[plan.symbol]
+        self._taker, self._stats = None, self._trade_stats[plan.symbol]
+        on_trade = self._on_trade
+        if plan.bids:
+            book.match(False, plan.bids[0][0] + 1, SWEEP, on_trade)
+        if plan.asks:
+            book.match(True, plan.asks[0][0] - 1, SWEEP, on_trade)
+        for taker_is_buy, limit, qty in plan.trades:
+            book.match(taker_is_buy, limit, qty, on_trade)
+        self._refresh(book, True, plan.bids)
+        self._refresh(book, False, plan.asks)
+        return self._top(plan.symbol)
+
+    def _refresh(self, book: OrderBook, is_buy: bool, levels: Sequence[tuple[int, int]]) -> None:
+        wanted = {price for price, _ in levels}
+        for price in book.synthetic_prices(is_buy):
+            if price not in wanted:
+                book.set_synthetic(is_buy, price, 0, self._on_trade)
+        for price, qty in levels:
+            book.set_synthetic(is_buy, price, qty, self._on_trade)
+
+    def _top(self, symbol: str) -> TopOfBook:
+        book = self.books[symbol]
+        bid, ask = book.best(True), book.best(False)
+        stats = self._trade_stats[symbol]
+        top = TopOfBook(
+            bid_px=bid.price if bid else 0,
+            bid_qty=bid.total if bid else 0,
+            ask_px=ask.price if ask else 0,
+            ask_qty=ask.total if ask else 0,
+            last_px=stats[0] if stats[1] else 0,
+            last_qty=stats[1],
+        )
+        stats[1] = 0
+        return top

@@ -1,0 +1,103 @@
+"""The venue's record of one of our orders, and the snapshot it gives for reconciliation."""
+
+from __future__ import annotations
+
+import attrs
+
+from hft.domain.orders import BrokerOrder, PriceType, TimeInForce
+from hft.domain.values import IntentId, Side
+
+PENDING = "pending"  # sent, not yet at the venue
+LOST = "lost"  # sent during an outage and never reached the venue
+WORKING = "working"
+FILLED = "filled"
+CANCELLED = "cancelled"
+REJECTED = "rejected"
+TERMINAL = frozenset({LOST, FILLED, CANCELLED, REJECTED})
+
+
+class SimOrder:
+    """Mutable venue-side order; it is also the entry that rests in the book (`rest`)."""
+
+    __slots__ = (
+        "broker_order_id",
+        "filled",
+        "fills",
+        "intent_id",
+        "is_buy",
+        "last_due_ns",
+        "market",
+        "mute_reply",
+        "order",
+        "price",
+        "qty",
+        "rest",
+        "status",
+        "symbol",
+        "tif",
+    )
+
+    def __init__(self, order: BrokerOrder, mute_reply: bool) -> None:
+        self.order = order
+        self.intent_id = order.intent_id
+        self.symbol = order.symbol.code
+        self.is_buy = order.side is Side.BUY
+        self.qty = order.qty.value
+        self.market = order.price_type is PriceType.MARKET
+        self.price = 0 if order.price is None else order.price.scaled
+        self.tif = order.tif
+        self.broker_order_id = ""
+        self.filled = 0
+        self.rest = 0
+        self.status = PENDING
+        self.last_due_ns = 0
+        self.mute_reply = mute_reply
+        self.fills: list[SimFill] = []
+
+    @property
+    def immediate(self) -> bool:
+        """Whatever does not execute on arrival is cancelled (IOC, FOK, market orders)."""
+        return self.market or self.tif is not TimeInForce.ROD
+
+
+@attrs.frozen
+class SimFill:
+    """One execution of our order at the venue."""
+
+    fill_id: str
+    price: int
+    qty: int
+    ts_ns: int
+
+
+@attrs.frozen(kw_only=True)
+class SimOrderStatus:
+    """What the venue knows of one order, as a broker's order list reports it.
+
+    `status` is one of pending, working, filled, cancelled, rejected; `price` is scaled
+    (0 for market orders); `filled` and `qty` are in the instrument's unit (lots/contracts).
+    """
+
+    intent_id: IntentId
+    broker_order_id: str
+    symbol: str
+    side: Side
+    price: int
+    qty: int
+    filled: int
+    status: str
+    fills: tuple[SimFill, ...]
+
+
+def snapshot(order: SimOrder) -> SimOrderStatus:
+    return SimOrderStatus(
+        intent_id=order.intent_id,
+        broker_order_id=order.broker_order_id,
+        symbol=order.symbol,
+        side=Side.BUY if order.is_buy else Side.SELL,
+        price=order.price,
+        qty=order.qty,
+        filled=order.filled,
+        status=order.status,
+        fills=tuple(order.fills),
+    )

@@ -1,0 +1,131 @@
+"""The simulated venue: one virtual clock driving the market, the matching and the reports."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from hft.adapters.simbroker.broker import SimBroker
+from hft.adapters.simbroker.exchange import Exchange
+from hft.adapters.simbroker.feed import SimFeed
+from hft.adapters.simbroker.instruments import SimReferenceData, default_instruments
+from hft.adapters.simbroker.latency import LatencyModel, Leg, OutageSchedule, latency_preset
+from hft.adapters.simbroker.market import MarketSource, RandomWalkMarket
+from hft.domain.values import Instrument
+
+_NEVER = 1 << 63
+
+
+class SimVenue:
+    """A deterministic exchange on a virtual clock, seen through three ports.
+
+    `.broker` is a `BrokerGateway` (`SimBroker`), `.feed` a `MarketDataFeed` (`SimFeed`),
+    `.reference` a `ReferenceData` (`SimReferenceData`). Nothing moves until the owner calls
+    `advance(now_ns)` (or `broker.poll`/`feed.poll`, which advance first): market steps and
+    in-flight calls due by `now_ns` are then applied in time order (calls first on ties).
+    Broker calls are stamped with the venue's current time. Same seed and the same calls at
+    the same virtual times give identical reports and quotes.
+
+    `seed` seeds three independent streams (market, latency, outage). `latency` is a
+    `LatencyModel` or a preset name (`zero`, `colo`, `shioaji-sim`). `market` defaults to a
+    `RandomWalkMarket` stepping every `quote_interval_ns` from `start_ns`.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        instruments: Mapping[str, Instrument] | None = None,
+        latency: LatencyModel | str = "zero",
+        market: MarketSource | None = None,
+        outages: OutageSchedule | None = None,
+        reach_probability: float = 0.5,
+        feed_capacity: int = 65_536,
+        quote_interval_ns: int = 50_000_000,
+        start_ns: int = 0,
+        retain_terminal: int = 100_000,
+    ) -> None:
+        chosen = dict(instruments) if instruments is not None else default_instruments()
+        model = latency_preset(latency) if isinstance(latency, str) else latency
+        self.latency = model
+        self._now = start_ns
+        self._events: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
+        self._seq = 0
+        self._latency_rng = random.Random(f"{seed}:latency")
+        self._outages = outages or OutageSchedule()
+        self._outage_on = False
+        self._forced_timeouts = 0
+        self._market = market or RandomWalkMarket(chosen, seed, quote_interval_ns, start_ns)
+        self.exchange = Exchange(chosen, model, self._latency_rng, retain_terminal)
+        self.exchange.now = start_ns
+        self.reference = SimReferenceData(chosen)
+        self.feed = SimFeed(self.reference, feed_capacity, self.advance)
+        outage_rng = random.Random(f"{seed}:outage")
+        self.broker = SimBroker(self, self.exchange, model, outage_rng, reach_probability)
+
+    @property
+    def now_ns(self) -> int:
+        """The venue's virtual time: the last `advance` target."""
+        return self._now
+
+    def advance(self, now_ns: int) -> None:
+        """Apply everything due by `now_ns` in time order. Earlier times are a no-op."""
+        if now_ns < self._now:
+            return
+        events, ex = self._events, self.exchange
+        while True:
+            t_event = events[0][0] if events else _NEVER
+            t_market = self._market.next_ns()
+            t_market = _NEVER if t_market is None else t_market
+            if min(t_event, t_market) > now_ns:
+                break
+            if t_event <= t_market:
+                t, _, action, args = heapq.heappop(events)
+                self._now = ex.now = t
+                action(*args)
+            else:
+                self._now = ex.now = t_market
+                self._step_market(t_market)
+        self._now = ex.now = now_ns
+
+    def next_event_ns(self) -> int | None:
+        """When something next happens (a market step, an arrival or a due report)."""
+        times = [t for t in (self._market.next_ns(), self.exchange.next_due_ns()) if t is not None]
+        if self._events:
+            times.append(self._events[0][0])
+        return min(times) if times else None
+
+    def _step_market(self, t: int) -> None:
+        ex, publish = self.exchange, self.feed.publish
+        for plan in self._market.step(ex.books):
+            publish(plan.symbol, t, ex.apply_step(plan))
+
+    def dispatch(self, leg: Leg, action: Callable[..., None], *args: Any) -> None:
+        """Run `action(*args)` at the venue after a draw of `leg` from now."""
+        delay = leg.fixed_ns if leg.jitter_ns == 0 else leg.draw(self._latency_rng)
+        if delay == 0:
+            if self._events and self._events[0][0] <= self._now:
+                self.advance(self._now)
+            action(*args)
+            return
+        heapq.heappush(self._events, (self._now + delay, self._seq, action, args))
+        self._seq += 1
+
+    # ---- outages -------------------------------------------------------------------------
+
+    def set_outage(self, on: bool) -> None:
+        """Toggle an outage by hand: while on, every broker call times out."""
+        self._outage_on = on
+
+    def timeout_next(self, calls: int = 1) -> None:
+        """Make the next `calls` broker calls time out (whatever the schedule says)."""
+        self._forced_timeouts += calls
+
+    def outage_now(self) -> bool:
+        """Whether a broker call made now times out (consumes one forced timeout)."""
+        if self._forced_timeouts:
+            self._forced_timeouts -= 1
+            return True
+        return self._outage_on or self._outages.active(self._now)
