@@ -5,6 +5,7 @@ Add a line here when a new domain module registers events.
 
 from __future__ import annotations
 
+import hft.domain.intent_events  # noqa: F401  # registers the OrderIntent lifecycle events
 from hft.domain import connectivity, market
 from hft.domain.events import REGISTRY, EventRegistry
 

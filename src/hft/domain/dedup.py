@@ -1,0 +1,245 @@
+"""The idempotency window: a bounded fold over intent events that answers "seen this key?".
+
+Rules (each prevents a failure seen in production):
+- A submission reserves its key IN_FLIGHT only if the key is absent: first wins, a second
+  submission with the same key never takes the slot over.
+- Only evidence of dispatch by the slot's owner commits it (dispatched, acked, filled,
+  outcome unknown): "accepted" alone is not a final answer.
+- The owner's pre-dispatch rejection or expiry releases the key so a retry can proceed
+  (NOT_LEADER, QUEUE_FULL, a failure inside a step...). The venue's own rejection commits it.
+  Nothing another intent does touches the owner's slot.
+- Bounded: a new key evicts the least recently committed key; IN_FLIGHT keys are never
+  evicted, so when every slot is in flight the window is full.
+
+The window is immutable but changes in O(sqrt(capacity)), not O(capacity): committed keys
+live in hash buckets and their commit order in chunks, so a change copies one bucket and one
+chunk (a whole-dict copy costs ~50 us at 10 k keys, ~2.8 ms at 100 k).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping
+
+import attrs
+
+from hft.domain.errors import InvalidValue
+from hft.domain.events import DomainEvent
+from hft.domain.intent_events import (
+    IntentAcked,
+    IntentDispatched,
+    IntentExpired,
+    IntentFilled,
+    IntentOutcomeUnknown,
+    IntentRejected,
+    IntentSubmitted,
+)
+from hft.domain.reasons import RejectReason
+
+
+class DedupStatus(enum.Enum):
+    IN_FLIGHT = "IN_FLIGHT"
+    COMMITTED = "COMMITTED"
+
+
+class DedupCapacityTooSmall(InvalidValue):
+    """A window cannot shrink below the number of keys in flight (they are never evicted)."""
+
+
+@attrs.frozen
+class DedupEntry:
+    """The key's owner (the first intent that submitted it) and how far it got."""
+
+    owner: str
+    status: DedupStatus
+
+
+@attrs.frozen(eq=False)
+class DedupWindow:
+    """Build with `empty_window(capacity)`; change only through `evolve_dedup`."""
+
+    capacity: int
+    _flight: Mapping[str, str]  # key -> owner intent id, in reservation order
+    _flight_keys: Mapping[str, str]  # owner intent id -> key
+    _buckets: tuple[Mapping[str, str], ...]  # committed key -> owner, by hash(key)
+    _fifo: tuple[tuple[str, ...], ...]  # committed keys, oldest first, in chunks
+    _head: int  # keys of _fifo[0] already evicted
+    _committed: int
+
+    def __len__(self) -> int:
+        return len(self._flight) + self._committed
+
+    def lookup(self, key: str) -> DedupEntry | None:
+        """Who holds `key` and how far it got, or None when the key is free."""
+        owner = self._flight.get(key)
+        if owner is not None:
+            return DedupEntry(owner, DedupStatus.IN_FLIGHT)
+        owner = self._bucket(key).get(key)
+        return None if owner is None else DedupEntry(owner, DedupStatus.COMMITTED)
+
+    def _bucket(self, key: str) -> Mapping[str, str]:
+        return self._buckets[hash(key) % len(self._buckets)]
+
+    def in_flight(self) -> int:
+        return len(self._flight)
+
+    def committed_keys(self) -> tuple[str, ...]:
+        """Committed keys, least recently committed (next to be evicted) first."""
+        return tuple(k for chunk in self._fifo for k in chunk)[self._head :]
+
+    def entries(self) -> tuple[tuple[str, DedupEntry], ...]:
+        """Every key: committed ones oldest first, then those in flight in reservation order."""
+        done = DedupStatus.COMMITTED
+        committed = [(k, DedupEntry(self._bucket(k)[k], done)) for k in self.committed_keys()]
+        flight = [(k, DedupEntry(o, DedupStatus.IN_FLIGHT)) for k, o in self._flight.items()]
+        return tuple(committed + flight)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DedupWindow):
+            return NotImplemented
+        return self.capacity == other.capacity and self.entries() == other.entries()
+
+    __hash__ = None  # type: ignore[assignment]  # equality is by content; keys are not frozen
+
+
+def empty_window(capacity: int) -> DedupWindow:
+    """A window holding at most `capacity` keys (a positive int)."""
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity <= 0:
+        raise InvalidValue(f"dedup capacity must be a positive int, got {capacity!r}")
+    buckets: tuple[Mapping[str, str], ...] = ({},) * _fanout(capacity)
+    return DedupWindow(capacity, {}, {}, buckets, (), 0, 0)
+
+
+def _fanout(capacity: int) -> int:
+    return max(8, math.isqrt(capacity))
+
+
+@attrs.frozen
+class Reserved:
+    """The key is free: proceed; the intent's IntentSubmitted reserves it."""
+
+
+@attrs.frozen
+class Duplicate:
+    """The key is committed by `first_intent_id`: answer with its decision, never dispatch."""
+
+    first_intent_id: str
+
+
+@attrs.frozen
+class InFlight:
+    """`owner` holds the key and has not been dispatched or released: reject the newcomer."""
+
+    owner: str
+    reason: RejectReason = RejectReason.DEDUP_IN_FLIGHT
+
+
+@attrs.frozen
+class WindowFull:
+    """Every slot is in flight, none can be evicted: reject the newcomer."""
+
+    reason: RejectReason = RejectReason.DEDUP_WINDOW_FULL
+
+
+DedupDecision = Reserved | Duplicate | InFlight | WindowFull
+
+
+def decide_reserve(window: DedupWindow, key: str, intent_id: str) -> DedupDecision:
+    """What the window says about `intent_id` submitting `key` (it agrees with evolve_dedup)."""
+    entry = window.lookup(key)
+    if entry is None:
+        has_room = len(window) < window.capacity or window._committed > 0
+        return Reserved() if has_room else WindowFull()
+    if entry.status is DedupStatus.COMMITTED:
+        return Duplicate(entry.owner)
+    return InFlight(entry.owner)
+
+
+_DISPATCH_EVIDENCE = (IntentDispatched, IntentAcked, IntentFilled, IntentOutcomeUnknown)
+
+
+def evolve_dedup(window: DedupWindow, event: DomainEvent) -> DedupWindow:
+    """Fold one intent event into the window; events that change nothing return it as is."""
+    if isinstance(event, IntentSubmitted):
+        return _reserve(window, event.idempotency_key, event.originator_id)
+    key = window._flight_keys.get(event.originator_id)
+    if key is None:
+        return window
+    if isinstance(event, _DISPATCH_EVIDENCE):
+        return _commit(window, key)
+    if isinstance(event, IntentRejected):
+        return _release(window, key) if event.reason.retryable else _commit(window, key)
+    if isinstance(event, IntentExpired):
+        return _release(window, key)
+    return window
+
+
+def _reserve(window: DedupWindow, key: str, owner: str) -> DedupWindow:
+    if window.lookup(key) is not None or owner in window._flight_keys:
+        return window
+    if len(window) >= window.capacity:
+        if window._committed == 0:
+            return window
+        window = _evict_oldest(window)
+    return attrs.evolve(
+        window,
+        flight={**window._flight, key: owner},
+        flight_keys={**window._flight_keys, owner: key},
+    )
+
+
+def _without_flight(window: DedupWindow, key: str) -> DedupWindow:
+    flight = dict(window._flight)
+    owner = flight.pop(key)
+    flight_keys = dict(window._flight_keys)
+    del flight_keys[owner]
+    return attrs.evolve(window, flight=flight, flight_keys=flight_keys)
+
+
+def _release(window: DedupWindow, key: str) -> DedupWindow:
+    return _without_flight(window, key)
+
+
+def _commit(window: DedupWindow, key: str) -> DedupWindow:
+    owner = window._flight[key]
+    window = _without_flight(window, key)
+    buckets = _with_bucket(window, key, {**window._bucket(key), key: owner})
+    fifo, chunk = window._fifo, _fanout(window.capacity)
+    grow = bool(fifo) and len(fifo[-1]) < chunk
+    fifo = (*fifo[:-1], (*fifo[-1], key)) if grow else (*fifo, (key,))
+    return attrs.evolve(window, buckets=buckets, fifo=fifo, committed=window._committed + 1)
+
+
+def _evict_oldest(window: DedupWindow) -> DedupWindow:
+    fifo, head = window._fifo, window._head
+    key = fifo[0][head]
+    bucket = dict(window._bucket(key))
+    del bucket[key]
+    head += 1
+    if head == len(fifo[0]):
+        fifo, head = fifo[1:], 0
+    buckets = _with_bucket(window, key, bucket)
+    return attrs.evolve(
+        window, buckets=buckets, fifo=fifo, head=head, committed=window._committed - 1
+    )
+
+
+def _with_bucket(
+    window: DedupWindow, key: str, bucket: Mapping[str, str]
+) -> tuple[Mapping[str, str], ...]:
+    index = hash(key) % len(window._buckets)
+    return (*window._buckets[:index], bucket, *window._buckets[index + 1 :])
+
+
+def with_capacity(window: DedupWindow, capacity: int) -> DedupWindow:
+    """The same window resized: shrinking keeps the most recently committed keys and every
+    key in flight; `DedupCapacityTooSmall` when more keys are in flight than `capacity`."""
+    resized = empty_window(capacity)
+    room = capacity - len(window._flight)
+    if room < 0:
+        raise DedupCapacityTooSmall(f"{len(window._flight)} keys in flight exceed {capacity}")
+    for key in window.committed_keys()[max(0, len(window) - capacity) :] if room else ():
+        owner = window._bucket(key)[key]
+        resized = _commit(attrs.evolve(resized, flight={key: owner}, flight_keys={owner: key}), key)
+    return attrs.evolve(resized, flight=dict(window._flight), flight_keys=dict(window._flight_keys))
