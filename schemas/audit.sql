@@ -12,10 +12,11 @@ CREATE TABLE IF NOT EXISTS alpha_gate_results
     ts_init DateTime64(9, 'UTC'),
     alpha_id String,
     type LowCardinality(String),
+    actor String,
+    round UInt32 COMMENT 'evaluation round of the alpha',
     gate LowCardinality(String) COMMENT 'A..E',
     passed Bool,
-    detail String COMMENT 'the measured figures and thresholds, as the event states them',
-    actor String,
+    measures String COMMENT 'JSON list of the measured figures and their thresholds',
     loaded_at DateTime DEFAULT now()
 )
 ENGINE = ReplacingMergeTree
@@ -30,10 +31,13 @@ CREATE TABLE IF NOT EXISTS promotions
     ts_event DateTime64(9, 'UTC'),
     ts_init DateTime64(9, 'UTC'),
     alpha_id String,
-    type LowCardinality(String) COMMENT 'AlphaPromoted, AlphaRolledBack, ...',
-    stage LowCardinality(String) COMMENT 'stage after the step',
+    type LowCardinality(String) COMMENT 'AlphaRegistered, AlphaPromoted, AlphaWentLive, AlphaRolledBack',
     actor String,
-    reason String,
+    from_weight_bps Int64 COMMENT 'capital weight before the step, basis points',
+    weight_bps Int64 COMMENT 'capital weight after the step, basis points',
+    reasons String COMMENT 'JSON list of reasons',
+    config_before_sha256 String,
+    config_after_sha256 String,
     loaded_at DateTime DEFAULT now()
 )
 ENGINE = ReplacingMergeTree
@@ -48,10 +52,11 @@ CREATE TABLE IF NOT EXISTS canary_actions
     ts_event DateTime64(9, 'UTC'),
     ts_init DateTime64(9, 'UTC'),
     alpha_id String,
-    type LowCardinality(String),
-    tier LowCardinality(String),
+    type LowCardinality(String) COMMENT 'AlphaCanaryEscalated, AlphaCanaryHeld',
     actor String,
-    reason String,
+    from_weight_bps Int64 COMMENT 'canary tier before, basis points of capital',
+    weight_bps Int64 COMMENT 'canary tier after, basis points of capital',
+    reasons String COMMENT 'JSON list of reasons',
     loaded_at DateTime DEFAULT now()
 )
 ENGINE = ReplacingMergeTree

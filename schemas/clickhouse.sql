@@ -59,6 +59,7 @@ TTL loaded_at + INTERVAL 30 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Order intents and every event of their lifecycle (submitted ... filled | cancelled | ...).
+-- Columns an event does not carry are empty/0 (only IntentSubmitted names strategy, symbol...).
 CREATE TABLE IF NOT EXISTS intent_events
 (
     log_id LowCardinality(String),
@@ -66,15 +67,17 @@ CREATE TABLE IF NOT EXISTS intent_events
     ts_event DateTime64(9, 'UTC'),
     ts_init DateTime64(9, 'UTC'),
     intent_id String,
-    intent_version UInt64 COMMENT 'position of this event in the intent lifecycle',
-    type LowCardinality(String) COMMENT 'lifecycle event: IntentSubmitted, IntentFilled, ...',
+    intent_version UInt64 COMMENT 'position of this event in the intent lifecycle (1 = submitted)',
+    type LowCardinality(String) COMMENT 'IntentSubmitted, IntentAccepted, IntentFilled, ...',
     strategy LowCardinality(String),
     account LowCardinality(String),
     symbol LowCardinality(String),
     side LowCardinality(String) COMMENT 'B or S; empty when the event does not say',
     price Int64 COMMENT 'price x 10,000 (PRICE_SCALE); 0 = none (market order or not stated)',
     qty Int64,
-    reason LowCardinality(String) COMMENT 'reject/cancel reason from the one vocabulary, if any',
+    reason LowCardinality(String) COMMENT 'RejectReason value or expiry reason, if any',
+    detail String,
+    broker_order_id String,
     loaded_at DateTime DEFAULT now()
 )
 ENGINE = ReplacingMergeTree
@@ -83,7 +86,7 @@ ORDER BY (log_id, intent_id, seq)
 TTL loaded_at + INTERVAL 90 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
--- Orders as handed to the broker (one row per dispatch or venue acknowledgement).
+-- Orders as requested: one row per submitted intent (IntentSubmitted), with its terms.
 CREATE TABLE IF NOT EXISTS orders
 (
     log_id LowCardinality(String),
@@ -91,14 +94,19 @@ CREATE TABLE IF NOT EXISTS orders
     ts_event DateTime64(9, 'UTC'),
     ts_init DateTime64(9, 'UTC'),
     intent_id String,
-    type LowCardinality(String) COMMENT 'IntentDispatched, IntentAcked, ...',
-    broker_order_id String,
+    idempotency_key String,
     strategy LowCardinality(String),
+    account LowCardinality(String),
     symbol LowCardinality(String),
-    side LowCardinality(String),
-    price Int64 COMMENT 'price x 10,000 (PRICE_SCALE); 0 = market order',
+    intent_type LowCardinality(String) COMMENT 'NEW, AMEND, CANCEL, FORCE_FLAT',
+    side LowCardinality(String) COMMENT 'B or S',
+    price Int64 COMMENT 'limit price x 10,000 (PRICE_SCALE); 0 = market order',
     qty Int64,
-    tif LowCardinality(String),
+    tif LowCardinality(String) COMMENT 'ROD, IOC, FOK',
+    ttl_ns Int64,
+    reduce_only Bool,
+    target_intent_id String COMMENT 'for AMEND and CANCEL: the intent acted on',
+    trace_id String,
     loaded_at DateTime DEFAULT now()
 )
 ENGINE = ReplacingMergeTree
@@ -107,7 +115,8 @@ ORDER BY (log_id, intent_id, seq)
 TTL loaded_at + INTERVAL 90 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
--- Executions. fill_id is unique per venue execution.
+-- Executions (IntentFilled). fill_id is unique per venue execution; join orders on intent_id
+-- for symbol, side and strategy.
 CREATE TABLE IF NOT EXISTS fills
 (
     log_id LowCardinality(String),
@@ -116,21 +125,20 @@ CREATE TABLE IF NOT EXISTS fills
     ts_init DateTime64(9, 'UTC'),
     intent_id String,
     fill_id String,
-    strategy LowCardinality(String),
-    account LowCardinality(String),
-    symbol LowCardinality(String),
-    side LowCardinality(String) COMMENT 'B or S',
     price Int64 COMMENT 'fill price x 10,000 (PRICE_SCALE)',
     qty Int64,
+    filled_total Int64 COMMENT 'filled so far for the intent, after this fill',
+    leaves Int64 COMMENT 'still open after this fill',
     loaded_at DateTime DEFAULT now()
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(ts_event)
-ORDER BY (log_id, symbol, seq)
+ORDER BY (log_id, intent_id, seq)
 TTL loaded_at + INTERVAL 365 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
--- Rejections by the gateway or the venue, with their reason.
+-- Rejections by the gateway or the venue (IntentRejected, IntentCancelRejected,
+-- IntentAmendRejected), with their reason.
 CREATE TABLE IF NOT EXISTS rejects
 (
     log_id LowCardinality(String),
@@ -141,14 +149,38 @@ CREATE TABLE IF NOT EXISTS rejects
     type LowCardinality(String),
     reason LowCardinality(String) COMMENT 'RejectReason value: HALT, LIMIT_SYMBOL, ...',
     detail String,
-    strategy LowCardinality(String),
-    symbol LowCardinality(String),
     loaded_at DateTime DEFAULT now()
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(ts_event)
 ORDER BY (log_id, reason, seq)
 TTL loaded_at + INTERVAL 90 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
+
+-- Position snapshots: the (account, strategy, symbol) position after every fill
+-- (ExposureFilled). position_cost is signed notional at average cost, x 10,000.
+CREATE TABLE IF NOT EXISTS positions
+(
+    log_id LowCardinality(String),
+    seq UInt64,
+    ts_event DateTime64(9, 'UTC'),
+    ts_init DateTime64(9, 'UTC'),
+    account LowCardinality(String),
+    strategy LowCardinality(String),
+    symbol LowCardinality(String),
+    intent_id String,
+    side LowCardinality(String) COMMENT 'side of the fill: B or S',
+    qty Int64 COMMENT 'filled quantity of this fill',
+    price Int64 COMMENT 'fill price x 10,000 (PRICE_SCALE)',
+    multiplier Int64 COMMENT 'contract multiplier (1 for stocks)',
+    position_qty Int64 COMMENT 'signed position after the fill: + long',
+    position_cost Int64 COMMENT 'signed cost of the position x 10,000 (PRICE_SCALE)',
+    loaded_at DateTime DEFAULT now()
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(ts_event)
+ORDER BY (log_id, account, strategy, symbol, seq)
+TTL loaded_at + INTERVAL 365 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Gateway policy transitions: NORMAL / DEGRADED / HALT, with the latched reason.
@@ -198,16 +230,20 @@ SELECT
 FROM intent_events FINAL
 GROUP BY log_id, intent_id;
 
--- Positions and cash per (log, strategy, symbol), folded from fills: exact at any time with a
--- WHERE ts_event <= t. cash_scaled is x 10,000 (PRICE_SCALE) and excludes fees and multipliers.
-CREATE VIEW IF NOT EXISTS positions AS
+-- PnL per (log, account, strategy, symbol), marked at the last fill price. Money columns are
+-- x 10,000 (PRICE_SCALE) and include the contract multiplier; fees are not modelled here.
+CREATE VIEW IF NOT EXISTS pnl AS
 SELECT
     log_id,
+    account,
     strategy,
     symbol,
-    sum(if(side = 'B', qty, -qty)) AS position,
-    sum(if(side = 'B', -price * qty, price * qty)) AS cash_scaled,
+    argMax(position_qty, seq) AS position_qty,
+    argMax(price, seq) AS last_price,
+    any(multiplier) AS multiplier,
+    sum(if(side = 'B', -price * qty * multiplier, price * qty * multiplier)) AS cash_scaled,
+    cash_scaled + position_qty * last_price * multiplier AS pnl_scaled,
     count() AS fills,
     max(ts_event) AS last_fill_ts
-FROM fills FINAL
-GROUP BY log_id, strategy, symbol;
+FROM positions FINAL
+GROUP BY log_id, account, strategy, symbol;

@@ -1,0 +1,254 @@
+"""The loader: sealed WAL segments -> column batches -> the analytics store, exactly once.
+
+Per segment: claim it, build its rows (in this process, or in worker processes), insert each
+table's rows in chunks with deterministic dedup tokens, write its dead letters, mark it
+shipped, release the claim. A crash anywhere before the shipped marker means the segment is
+loaded again later: the same tokens insert nothing twice and the tables' (log_id, seq) keys
+dedup whatever slipped through (read with FINAL). Inserts all go through this process: chdb
+allows one process per database directory, so workers only transform.
+Ordering: segments are inserted in sequence order, rows within a table in sequence order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+import attrs
+
+from hft.app.loader.batches import build_batch, init_worker, segment_batch_in_worker
+from hft.app.loader.projection import TABLE_NAMES
+from hft.app.loader.rows import ColumnBatch, Projector
+from hft.app.loader.state import LoaderState
+from hft.ports.analytics import AnalyticsStore
+from hft.ports.segments import RawRecord, SealedSegmentInfo, SegmentClaims, SegmentSource
+from hft.ports.sinks import SinkUnavailableError
+
+
+class LoaderGaveUpError(RuntimeError):
+    """The store stayed unavailable longer than the retry budget; nothing was marked shipped
+    that is not in the store. Run the loader again (or with --follow) once it is back."""
+
+
+@attrs.frozen
+class LoaderConfig:
+    """Tuning: worker processes, rows per insert, retry backoff (seconds)."""
+
+    workers: int = 1
+    chunk_rows: int = 250_000
+    retry_initial_s: float = 0.2
+    retry_max_s: float = 5.0
+    retry_budget_s: float | None = 60.0
+    tail_max_records: int = 200_000
+
+
+@attrs.define
+class LoadResult:
+    """What one load run did. `rows` counts rows sent to the store over all tables."""
+
+    dsn: str
+    log_id: str
+    segments: int = 0
+    events: int = 0
+    rows: int = 0
+    rows_by_table: dict[str, int] = attrs.Factory(dict)
+    dead_letters: int = 0
+    retries: int = 0
+    wall_s: float = 0.0
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.wall_s if self.wall_s > 0 else 0.0
+
+    def add(self, batch: ColumnBatch) -> None:
+        self.events += batch.events
+        self.dead_letters += len(batch.dead_letters)
+        for table, count in batch.row_counts().items():
+            self.rows += count
+            self.rows_by_table[table] = self.rows_by_table.get(table, 0) + count
+
+    def to_json(self) -> dict[str, Any]:
+        data = attrs.asdict(self)
+        data.update(rows_per_s=round(self.rows_per_s), events_per_s=round(self.events_per_s))
+        return data
+
+
+class Loader:
+    """Ships one WAL into one analytics store. Blocking; run it off any latency-sensitive path."""
+
+    def __init__(
+        self,
+        source: SegmentSource,
+        claims: SegmentClaims[Any],
+        store: AnalyticsStore,
+        state: LoaderState,
+        *,
+        config: LoaderConfig | None = None,
+        source_factory: Callable[[], SegmentSource] | None = None,
+        dsn: str = "",
+    ) -> None:
+        self._source = source
+        self._claims = claims
+        self._store = store
+        self._state = state
+        self._config = config or LoaderConfig()
+        self._factory = source_factory
+        self._projector = Projector()
+        self._dsn = dsn
+        self._sleep = time.sleep
+
+    def load_sealed(self) -> LoadResult:
+        """Load every sealed segment not yet shipped (and not claimed by another loader)."""
+        result = LoadResult(self._dsn, self._source.log_id)
+        started = time.perf_counter()
+        pending = [
+            s for s in self._source.sealed_segments() if not self._state.is_shipped(s.segment_id)
+        ]
+        for segment, claim, batch in self._batches(pending):
+            try:
+                result.retries += self._ship(segment.segment_id, batch)
+            finally:
+                self._claims.release(claim)
+            result.segments += 1
+            result.add(batch)
+        result.wall_s = time.perf_counter() - started
+        self._save_stats(result)
+        return result
+
+    def load_tail(self, result: LoadResult) -> int:
+        """Load durable records not yet in a sealed segment (follow mode); returns how many."""
+        start = max(self._state.tail_seq(), self._last_sealed_shipped())
+        records = []
+        for record in self._source.tail_records(start + 1):
+            records.append(record)
+            if len(records) >= self._config.tail_max_records:
+                break
+        if not records:
+            return 0
+        batch = build_batch(self._source.log_id, records, self._source.decode, self._projector)
+        unit = f"tail-{batch.first_seq:020d}-{batch.last_seq:020d}"
+        result.retries += self._insert(unit, batch)
+        self._state.write_dead_letters(unit, batch.dead_letters)
+        self._state.set_tail_seq(batch.last_seq)
+        result.add(batch)
+        return len(records)
+
+    def replay_dead_letters(self) -> LoadResult:
+        """Try every dead letter again (after a fix); what loads goes through the same dedup,
+        what still fails stays in the folder with its new reason."""
+        result = LoadResult(self._dsn, self._source.log_id)
+        for unit, letters in self._state.dead_letters().items():
+            batch = build_batch(
+                self._source.log_id,
+                [RawRecord(d.seq, d.data) for d in letters],
+                self._source.decode,
+                self._projector,
+            )
+            result.retries += self._insert(f"dlq-{unit}", batch)
+            self._state.write_dead_letters(unit, batch.dead_letters)
+            result.add(batch)
+        return result
+
+    # -- internals ------------------------------------------------------------------------
+    def _batches(
+        self, pending: list[SealedSegmentInfo]
+    ) -> Iterator[tuple[SealedSegmentInfo, Any, ColumnBatch]]:
+        skip = self._state.tail_seq()
+        if self._config.workers <= 1 or self._factory is None:
+            for segment in pending:
+                claim = self._claims.try_claim(segment.segment_id)
+                if claim is not None:
+                    yield segment, claim, self._build(segment.segment_id, skip)
+            return
+        yield from self._pooled(pending, skip, self._factory)
+
+    def _pooled(
+        self,
+        pending: list[SealedSegmentInfo],
+        skip: int,
+        factory: Callable[[], SegmentSource],
+    ) -> Iterator[tuple[SealedSegmentInfo, Any, ColumnBatch]]:
+        context = multiprocessing.get_context("spawn")
+        workers = self._config.workers
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=init_worker, initargs=(factory,)
+        ) as pool:
+            in_flight: deque[tuple[SealedSegmentInfo, Any, Future[ColumnBatch]]] = deque()
+            queue = iter(pending)
+            for segment in queue:
+                claim = self._claims.try_claim(segment.segment_id)
+                if claim is None:
+                    continue
+                future = pool.submit(segment_batch_in_worker, segment.segment_id, skip)
+                in_flight.append((segment, claim, future))
+                if len(in_flight) >= workers + 1:
+                    done = in_flight.popleft()
+                    yield done[0], done[1], done[2].result()
+            while in_flight:
+                done = in_flight.popleft()
+                yield done[0], done[1], done[2].result()
+
+    def _build(self, segment_id: str, skip: int) -> ColumnBatch:
+        source = self._source
+        records = source.read_records(segment_id)
+        return build_batch(source.log_id, records, source.decode, self._projector, skip)
+
+    def _ship(self, segment_id: str, batch: ColumnBatch) -> int:
+        retries = self._insert(segment_id, batch)
+        self._state.write_dead_letters(segment_id, batch.dead_letters)
+        marker = {
+            "events": batch.events,
+            "first_seq": batch.first_seq,
+            "last_seq": batch.last_seq,
+            "rows": batch.row_counts(),
+            "dead_letters": len(batch.dead_letters),
+        }
+        self._state.mark_shipped(segment_id, marker)
+        return retries
+
+    def _insert(self, unit: str, batch: ColumnBatch) -> int:
+        retries = 0
+        chunk = self._config.chunk_rows
+        for table in TABLE_NAMES:
+            if not batch.rows(table):
+                continue
+            columns = batch.table_columns(table)
+            total = batch.rows(table)
+            for index, start in enumerate(range(0, total, chunk)):
+                part = {k: v[start : start + chunk] for k, v in columns.items()}
+                token = f"{batch.log_id}:{unit}:{table}:{index}:{part['seq'][0]}-{part['seq'][-1]}"
+                retries += self._insert_with_retry(table, part, token)
+        return retries
+
+    def _insert_with_retry(self, table: str, part: dict[str, list[Any]], token: str) -> int:
+        config = self._config
+        delay, waited, retries = config.retry_initial_s, 0.0, 0
+        while True:
+            try:
+                self._store.insert_columns(table, part, token)
+                return retries
+            except SinkUnavailableError as exc:
+                if config.retry_budget_s is not None and waited >= config.retry_budget_s:
+                    raise LoaderGaveUpError(f"store unavailable for {waited:.1f} s: {exc}") from exc
+                self._sleep(delay)
+                waited += delay
+                retries += 1
+                delay = min(delay * 2, config.retry_max_s)
+
+    def _last_sealed_shipped(self) -> int:
+        shipped = self._state.shipped()
+        return max((int(m.get("last_seq", 0)) for m in shipped.values()), default=0)
+
+    def _save_stats(self, result: LoadResult) -> None:
+        if result.events:
+            self._state.save_stats(
+                {"events_per_s": result.events_per_s, "rows_per_s": result.rows_per_s}
+            )
