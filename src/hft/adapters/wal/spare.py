@@ -1,0 +1,96 @@
+"""Zero-filled spare segments made ahead of need by a background thread.
+
+A fresh segment is written full of zeros and fsynced before it is used, so later syncs only
+overwrite blocks (no file-size metadata to update). Making one takes a while, so it happens
+off the flusher's path; the flusher waits only if it fills a segment faster than the next
+spare can be made. A failure (a full disk) is kept and raised to whoever takes the spare.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from hft.adapters.wal.fileops import FileOps
+from hft.adapters.wal.manifest import TEMP_SUFFIX
+
+SPARE_NAME = "spare.zero"
+
+
+class SpareMaker:
+    """Keeps one zero-filled file of `size` bytes ready at `<directory>/spare.zero`."""
+
+    def __init__(self, directory: str, size: int, fileops: FileOps) -> None:
+        self._path = os.path.join(directory, SPARE_NAME)
+        self._directory = directory
+        self._size = size
+        self._fileops = fileops
+        self._cv = threading.Condition()
+        self._wanted = False
+        self._ready = False
+        self._stopping = False
+        self._error: OSError | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Reuse a complete spare left by an earlier run, else start making one."""
+        if os.path.exists(self._path) and os.path.getsize(self._path) == self._size:
+            self._ready = True
+        self._thread = threading.Thread(target=self._run, name="wal-spare", daemon=True)
+        self._thread.start()
+        self.request()
+
+    def request(self) -> None:
+        with self._cv:
+            self._wanted = True
+            self._cv.notify_all()
+
+    def take(self) -> str:
+        """Block until a spare is ready; return its path. The caller renames it away, then
+        calls `request` for the next one."""
+        with self._cv:
+            self._cv.wait_for(lambda: self._ready or self._error is not None or self._stopping)
+            if self._error is not None:
+                raise self._error
+            if not self._ready:
+                raise OSError("spare maker stopped")
+            self._ready = False
+            return self._path
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stopping = True
+            self._cv.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                self._cv.wait_for(lambda: self._stopping or (self._wanted and not self._ready))
+                if self._stopping:
+                    return
+                self._wanted = False
+            try:
+                self._make()
+            except OSError as exc:
+                with self._cv:
+                    self._error = exc
+                    self._cv.notify_all()
+                return
+            with self._cv:
+                self._ready = True
+                self._cv.notify_all()
+
+    def _make(self) -> None:
+        temp = self._path + TEMP_SUFFIX
+        if os.path.exists(temp):
+            self._fileops.unlink(temp)
+        fd = self._fileops.open(temp, create=True)
+        try:
+            self._fileops.write_zeros(fd, 0, self._size)
+            self._fileops.fsync(fd)
+        finally:
+            self._fileops.close(fd)
+        self._fileops.rename(temp, self._path)
+        self._fileops.fsync_dir(self._directory)

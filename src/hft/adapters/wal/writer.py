@@ -1,0 +1,337 @@
+"""Group commit: callers queue frames without touching the disk; one flusher thread writes
+them, syncs as soon as anything is pending, and only then advances the durable sequence.
+
+The caller's cost is a lock, a list append and (when the flusher is idle) a notify. Batches
+form by themselves: while the flusher syncs, new frames pile up and go in the next write.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+import zlib
+from collections.abc import Sequence
+
+import attrs
+
+from hft.adapters.wal.config import WalConfig
+from hft.adapters.wal.errors import (
+    DiskFullError,
+    LogClosedError,
+    LogOverloadedError,
+    LogWriteError,
+    RecordTooLargeError,
+)
+from hft.adapters.wal.fileops import FileOps
+from hft.adapters.wal.format import (
+    FRAME_BYTES,
+    HEADER_BYTES,
+    KIND_DATA,
+    SEAL_BYTES,
+    Durability,
+    frame_header,
+    seal_frame,
+    segment_name,
+)
+from hft.adapters.wal.manifest import TEMP_SUFFIX, Manifest, ManifestStore, SealedSegment
+from hft.adapters.wal.recovery import LogState
+from hft.adapters.wal.spare import SpareMaker
+
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+Pending = tuple[int, int, bytes]  # first_seq, count, payload
+
+
+@attrs.define
+class _Active:
+    name: str
+    path: str
+    fd: int
+    salt_crc: int
+    first_seq: int
+    offset: int
+
+
+@attrs.frozen
+class WriterStats:
+    """Counters since open: syncs issued, frames and bytes written, segments sealed."""
+
+    syncs: int
+    frames: int
+    bytes_written: int
+    rolls: int
+
+
+class GroupCommitWriter:
+    """Appends frames to the segments of one directory with group commit.
+
+    Thread-safe: any number of threads may `submit`; one internal flusher thread does all
+    file I/O. The directory must already be recovered (`recovery.recover`) and locked.
+    """
+
+    def __init__(
+        self,
+        directory: str,
+        state: LogState,
+        config: WalConfig,
+        fileops: FileOps,
+        manifests: ManifestStore,
+    ) -> None:
+        self._directory = directory
+        self._config = config
+        self._fileops = fileops
+        self._manifests = manifests
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._durable_cv = threading.Condition(threading.Lock())
+        self._pending: list[Pending] = []
+        self._pending_bytes = 0
+        self._idle = False
+        self._closing = False
+        self._error: LogWriteError | None = None
+        self._next_seq = state.next_seq
+        self._durable = state.next_seq - 1
+        self._sealed: tuple[SealedSegment, ...] = state.sealed
+        self._stats = [0, 0, 0, 0]
+        self._last_sync = 0.0
+        self._spare = SpareMaker(directory, config.segment_bytes, fileops)
+        if config.zero_fill:
+            self._spare.start()
+        self._active = self._resume(state)
+        self._save_manifest(state.manifest)
+        self._thread = threading.Thread(target=self._run, name="wal-flusher", daemon=True)
+        self._thread.start()
+
+    # ----------------------------------------------------------------- caller side
+
+    def submit(self, frames: Sequence[tuple[bytes, int]]) -> int:
+        """Queue `(payload, count)` frames with consecutive sequence numbers; return the first.
+
+        Never touches the disk. Raises LogClosedError, the stored LogWriteError after a
+        failure, LogOverloadedError past `max_pending_bytes`, RecordTooLargeError for a
+        payload no segment can hold. A refused call assigns no sequence numbers.
+        """
+        size = 0
+        for payload, _count in frames:
+            if len(payload) > self._config.max_payload_bytes:
+                raise RecordTooLargeError(
+                    f"frame payload of {len(payload)} bytes exceeds "
+                    f"{self._config.max_payload_bytes} (segment_bytes {self._config.segment_bytes})"
+                )
+            size += len(payload) + FRAME_BYTES
+        with self._lock:
+            self._check_writable()
+            if self._pending and self._pending_bytes + size > self._config.max_pending_bytes:
+                raise LogOverloadedError(
+                    f"{self._pending_bytes} bytes pending (max {self._config.max_pending_bytes})"
+                )
+            first = seq = self._next_seq
+            for payload, count in frames:
+                self._pending.append((seq, count, payload))
+                seq += count
+            self._next_seq = seq
+            self._pending_bytes += size
+            if self._idle:
+                self._wake.notify()
+        return first
+
+    def _check_writable(self) -> None:
+        if self._error is not None:
+            raise type(self._error)(*self._error.args)
+        if self._closing:
+            raise LogClosedError("the log is closed")
+
+    def last_seq(self) -> int:
+        """The last sequence number assigned (durable or not)."""
+        return self._next_seq - 1
+
+    def durable_seq(self) -> int:
+        """The last sequence number covered by a completed sync (policy NONE: by a write)."""
+        return self._durable
+
+    def wait_durable(self, seq: int, timeout_s: float | None = None) -> bool:
+        """Block until `durable_seq() >= seq`; False on timeout. Raises the stored
+        LogWriteError if the log failed first, LogClosedError if closed before."""
+        with self._durable_cv:
+            self._durable_cv.wait_for(
+                lambda: self._durable >= seq or self._error is not None or self._stopped(),
+                timeout_s,
+            )
+            if self._durable >= seq:
+                return True
+        with self._lock:
+            self._check_writable()
+        return False
+
+    def _stopped(self) -> bool:
+        return self._closing and not self._thread.is_alive()
+
+    def sealed_segments(self) -> tuple[SealedSegment, ...]:
+        return self._sealed
+
+    def stats(self) -> WriterStats:
+        return WriterStats(*self._stats)
+
+    def failed(self) -> LogWriteError | None:
+        return self._error
+
+    def close(self) -> None:
+        """Write and sync everything queued, stop the threads, close files. Idempotent."""
+        with self._lock:
+            self._closing = True
+            self._wake.notify()
+        self._thread.join()
+        self._spare.stop()
+        with self._durable_cv:
+            self._durable_cv.notify_all()
+
+    # ----------------------------------------------------------------- flusher side
+
+    def _run(self) -> None:
+        try:
+            while (batch := self._take()) is not None:
+                last = self._write(batch)
+                if self._config.policy is not Durability.NONE:
+                    self._sync()
+                self._publish(last)
+            self._sync()
+        except OSError as exc:
+            self._fail(exc)
+        except Exception as exc:  # a flusher bug must stop the log loudly, not kill it silently
+            self._fail(OSError(errno.EIO, f"flusher failed: {exc!r}"))
+        finally:
+            if self._active.fd >= 0:
+                self._fileops.close(self._active.fd)
+
+    def _take(self) -> list[Pending] | None:
+        with self._lock:
+            while not self._pending and not self._closing:
+                self._idle = True
+                self._wake.wait()
+            self._idle = False
+            if self._config.policy is Durability.BATCH:
+                self._hold_for_batch()
+            if not self._pending:
+                return None
+            batch, self._pending, self._pending_bytes = self._pending, [], 0
+            return batch
+
+    def _hold_for_batch(self) -> None:
+        deadline = self._last_sync + self._config.batch_delay_s
+        while not self._closing and (left := deadline - time.monotonic()) > 0:
+            self._wake.wait(left)
+
+    def _write(self, batch: list[Pending]) -> int:
+        active = self._active
+        iov: list[bytes] = []
+        start = offset = active.offset
+        limit = self._config.segment_bytes - SEAL_BYTES
+        for first, count, payload in batch:
+            size = FRAME_BYTES + len(payload)
+            if offset + size > limit:
+                self._write_iov(iov, start, offset)
+                iov = []
+                self._roll(first)
+                active = self._active
+                start = offset = active.offset
+            iov.append(frame_header(active.salt_crc, KIND_DATA, first, count, payload))
+            iov.append(payload)
+            offset += size
+        self._write_iov(iov, start, offset)
+        self._stats[1] += len(batch)
+        first, count, _payload = batch[-1]
+        return first + count - 1
+
+    def _write_iov(self, iov: list[bytes], start: int, end: int) -> None:
+        if iov:
+            self._fileops.pwrite(self._active.fd, iov, start)
+            self._active.offset = end
+            self._stats[2] += end - start
+
+    def _sync(self) -> None:
+        self._fileops.fdatasync(self._active.fd)
+        self._last_sync = time.monotonic()
+        self._stats[0] += 1
+
+    def _publish(self, last: int) -> None:
+        with self._durable_cv:
+            self._durable = last
+            self._durable_cv.notify_all()
+
+    def _fail(self, exc: OSError) -> None:
+        kind = DiskFullError if exc.errno in _DISK_FULL else LogWriteError
+        error = kind(f"WAL write failed in {self._directory}: {exc}")
+        error.__cause__ = exc
+        with self._lock:
+            self._error = error
+            self._pending, self._pending_bytes = [], 0
+        with self._durable_cv:
+            self._durable_cv.notify_all()
+
+    # ----------------------------------------------------------------- segments
+
+    def _roll(self, next_seq: int) -> None:
+        """Seal the full active segment (data synced first, then the seal frame synced),
+        switch to a new one starting at `next_seq`, and record both in the manifest."""
+        old = self._active
+        self._sync()
+        self._fileops.pwrite(old.fd, [seal_frame(old.salt_crc, next_seq)], old.offset)
+        self._sync()
+        self._fileops.close(old.fd)
+        sealed = SealedSegment(
+            old.name, old.path, old.first_seq, next_seq - 1, old.offset + SEAL_BYTES
+        )
+        self._sealed = (*self._sealed, sealed)
+        self._active = _Active("", "", -1, 0, next_seq, 0)
+        self._active = self._create(next_seq)
+        self._stats[3] += 1
+        self._save_manifest(None)
+
+    def _resume(self, state: LogState) -> _Active:
+        if state.active is None:
+            return self._create(state.next_seq)
+        seg = state.active
+        fd = self._fileops.open(seg.path)
+        return _Active(
+            seg.name,
+            seg.path,
+            fd,
+            zlib.crc32(seg.header.salt),
+            seg.header.first_seq,
+            seg.end_offset,
+        )
+
+    def _create(self, first_seq: int) -> _Active:
+        header = self._config.new_header(first_seq)
+        name = segment_name(first_seq)
+        path = os.path.join(self._directory, name)
+        if self._config.zero_fill:
+            source = self._spare.take()
+            fd = self._fileops.open(source)
+            self._fileops.pwrite(fd, [header.encode()], 0)
+            self._fileops.fdatasync(fd)
+            self._fileops.rename(source, path)
+            self._spare.request()
+        else:
+            temp = path + TEMP_SUFFIX
+            self._fileops.write_file(temp, header.encode())
+            self._fileops.rename(temp, path)
+            fd = self._fileops.open(path)
+        self._fileops.fsync_dir(self._directory)
+        return _Active(name, path, fd, zlib.crc32(header.salt), first_seq, HEADER_BYTES)
+
+    def _save_manifest(self, previous: Manifest | None) -> None:
+        manifest = Manifest(
+            generation=max(self._manifests.saved_generation, _generation(previous)) + 1,
+            policy=self._config.policy,
+            segment_bytes=self._config.segment_bytes,
+            first_seq=1,
+            active=self._active.name,
+            sealed=self._sealed,
+        )
+        self._manifests.save(manifest)
+
+
+def _generation(manifest: Manifest | None) -> int:
+    return 0 if manifest is None else manifest.generation
