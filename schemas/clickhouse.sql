@@ -238,11 +238,11 @@ SELECT
     account,
     strategy,
     symbol,
-    argMax(position_qty, seq) AS position_qty,
+    argMax(position_qty, seq) AS net_position,
     argMax(price, seq) AS last_price,
-    any(multiplier) AS multiplier,
+    any(multiplier) AS contract_multiplier,
     sum(if(side = 'B', -price * qty * multiplier, price * qty * multiplier)) AS cash_scaled,
-    cash_scaled + position_qty * last_price * multiplier AS pnl_scaled,
+    cash_scaled + net_position * last_price * contract_multiplier AS pnl_scaled,
     count() AS fills,
     max(ts_event) AS last_fill_ts
 FROM positions FINAL

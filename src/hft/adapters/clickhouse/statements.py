@@ -34,7 +34,11 @@ class Statement:
 
     @property
     def summary(self) -> str:
-        return " ".join(strip_comments(self.text).split())[:72]
+        """The head of the statement: `CREATE TABLE events`, `ALTER TABLE fills ADD ...`."""
+        words = strip_comments(self.text).replace("(", " ( ").split()
+        words = [w for w in words if w.upper() not in ("IF", "NOT", "EXISTS")]
+        head = words[:3] if words[:1] == ["CREATE"] else words[:6]
+        return " ".join(head)[:60]
 
 
 def schema_dir(override: Path | None = None) -> Path:

@@ -13,7 +13,9 @@ EXIT_VIOLATION = 1  # a check ran and found a problem (replay violation, corrupt
 EXIT_USAGE = 2  # bad arguments or missing configuration (credentials, paths)
 
 # One module per command group. Each defines `register(cli, bench)` and adds its commands.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "hft.app.cli.schema",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
