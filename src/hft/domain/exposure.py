@@ -112,8 +112,10 @@ def decide_reserve(
     """Hold `amount` for a new order of `qty` on `side`, or say which cap it would break.
 
     Succeeds only if usage stays <= every cap after the charge (landing exactly on a cap
-    passes). A position-reducing order is charged 0. At `max_keys` a new key first evicts
-    the least recently touched zero-balance key, else rejects with EXPOSURE_CAPACITY.
+    passes). A position-reducing order is charged 0, and a charge of 0 passes even where
+    usage is already over a cap (a lowered cap, a fill at a worse price): it adds nothing.
+    At `max_keys` a new key first evicts the least recently touched zero-balance key, else
+    rejects with EXPOSURE_CAPACITY.
     Idempotent: an intent already holding a reservation on `key` and `side` returns `()`;
     one holding a different reservation raises `ReservationConflict`.
     """
@@ -127,7 +129,7 @@ def decide_reserve(
         return ()
     reducing = reduces_position(book, key, side, qty)
     charge = 0 if reducing else amount
-    rejection = first_breach(book, limits, key, charge)
+    rejection = first_breach(book, limits, key, charge) if charge else None
     if rejection is not None:
         return rejection
     events: list[ExposureEvent] = []

@@ -18,6 +18,11 @@ def nonnegative(value: int, what: str) -> int:
     return value
 
 
+def _copied(overrides: Mapping[str, int]) -> Mapping[str, int]:
+    # A private copy: the caller's dict can change later without moving our caps.
+    return dict(overrides)
+
+
 @attrs.frozen
 class ExposureLimits:
     """Inclusive caps on usage (notional, `1/PRICE_SCALE` units) and on the number of keys.
@@ -30,8 +35,8 @@ class ExposureLimits:
     strategy_default: int
     global_limit: int
     max_keys: int
-    symbol_overrides: Mapping[str, int] = attrs.field(factory=dict, converter=dict)
-    strategy_overrides: Mapping[str, int] = attrs.field(factory=dict, converter=dict)
+    symbol_overrides: Mapping[str, int] = attrs.field(factory=dict, converter=_copied)
+    strategy_overrides: Mapping[str, int] = attrs.field(factory=dict, converter=_copied)
 
     def __attrs_post_init__(self) -> None:
         caps = [self.symbol_default, self.strategy_default, self.global_limit]
