@@ -6,10 +6,17 @@ Add a line here when a new domain module registers events.
 from __future__ import annotations
 
 import hft.domain.intent_events  # noqa: F401  # registers the OrderIntent lifecycle events
-from hft.domain import connectivity, market
+from hft.domain import connectivity, market, promotion_events, session
 from hft.domain.events import REGISTRY, EventRegistry
 
-__all__ = ["REGISTRY", "connectivity", "event_registry", "market"]
+__all__ = [
+    "REGISTRY",
+    "connectivity",
+    "event_registry",
+    "market",
+    "promotion_events",
+    "session",
+]
 
 
 def event_registry() -> EventRegistry:
