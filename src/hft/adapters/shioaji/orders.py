@@ -318,6 +318,12 @@ class ShioajiBroker:
                 )
             return working
 
+    def tag_of(self, intent_id: IntentId) -> str | None:
+        """The custom_field tag sent with the intent's order (what reconciliation matches)."""
+        with self._lock:
+            working = self._working.get(intent_id)
+        return working.tag if working else None
+
     @property
     def queue_depth(self) -> int:
         return self._worker.depth
