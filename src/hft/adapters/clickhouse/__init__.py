@@ -2,6 +2,7 @@
 migrator that applies `schemas/*.sql`, the only DDL in the project."""
 
 from hft.adapters.clickhouse.ddl import DdlOutsideSchemasError, is_ddl
+from hft.adapters.clickhouse.memory import InMemoryAnalyticsStore
 from hft.adapters.clickhouse.migrator import (
     LEDGER_TABLE,
     ApplyReport,
@@ -25,6 +26,7 @@ __all__ = [
     "ApplyReport",
     "ClickHouseStore",
     "DdlOutsideSchemasError",
+    "InMemoryAnalyticsStore",
     "SchemaApplyError",
     "SchemaDriftError",
     "SchemaFilesNotFoundError",
