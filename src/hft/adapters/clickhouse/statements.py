@@ -34,7 +34,7 @@ class Statement:
 
     @property
     def summary(self) -> str:
-        """The head of the statement: `CREATE TABLE events`, `ALTER TABLE fills ADD ...`."""
+        """The head of the statement: its verb and the object it names."""
         words = strip_comments(self.text).replace("(", " ( ").split()
         words = [w for w in words if w.upper() not in ("IF", "NOT", "EXISTS")]
         head = words[:3] if words[:1] == ["CREATE"] else words[:6]
