@@ -22,7 +22,8 @@ is a positive price that is not on the symbol's tick grid. `make_timeout()` puts
 in a state where the next broker call times out. `orders_at_venue(intent_id)`
 counts the orders the venue holds for that intent (the reconciliation view: 0 or 1).
 
-The contract only uses the port (`place`, `amend`, `cancel`, `poll`) plus these helpers.
+The contract only uses the port (`place`, `amend`, `cancel`, `reconcile`, `poll`) plus
+these helpers.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from hft.domain.orders import (
     OrderFilled,
     OrderOutcomeUnknown,
     OrderRejected,
+    OrderStatusReport,
     TimeInForce,
+    VenueOrderState,
 )
 from hft.domain.values import IntentId, Price, Qty, Side, Symbol
 from hft.ports.broker import BrokerGateway
@@ -219,6 +222,43 @@ class BrokerGatewayContract:
         reports = of(settle(h), "c-grid-1")
         assert [(type(r), getattr(r, "action", None)) for r in reports] == [
             (OrderRejected, "place")
+        ]
+
+    def test_reconcile_after_a_timeout_tells_whether_the_order_exists(
+        self, venue_harness: VenueHarness
+    ) -> None:
+        """After a timed-out place, reconcile answers WORKING iff the venue holds the order."""
+        h = venue_harness
+        h.make_timeout()
+        h.broker.place(order(h, "c-recon-1", Side.BUY, h.passive_price(Side.BUY)))
+        settle(h)
+        h.broker.reconcile(IntentId("c-recon-1"))
+        status = [r for r in of(settle(h), "c-recon-1") if isinstance(r, OrderStatusReport)]
+        exists = h.orders_at_venue(IntentId("c-recon-1")) == 1
+        expected = VenueOrderState.WORKING if exists else VenueOrderState.NOT_FOUND
+        assert [(r.state, r.filled_qty) for r in status] == [(expected, 0)]
+
+    def test_reconcile_of_a_traded_order_repeats_its_fills_then_its_status(
+        self, venue_harness: VenueHarness
+    ) -> None:
+        """Reconcile re-sends the fills under the same fill ids, then the venue's filled total."""
+        h = venue_harness
+        h.broker.place(order(h, "c-recon-2", Side.SELL, h.marketable_price(Side.SELL)))
+        first = {r.fill_id: r.qty for r in of(settle(h), "c-recon-2") if isinstance(r, OrderFilled)}
+        h.broker.reconcile(IntentId("c-recon-2"))
+        answer = of(settle(h), "c-recon-2")
+        assert isinstance(answer[-1], OrderStatusReport)
+        again = {r.fill_id: r.qty for r in answer if isinstance(r, OrderFilled)}
+        assert again == first
+        assert answer[-1].filled_qty == sum(q.value for q in first.values())
+
+    def test_reconcile_of_an_unknown_intent_is_not_found(self, venue_harness: VenueHarness) -> None:
+        """Reconciling an intent the venue never saw answers NOT_FOUND with nothing filled."""
+        h = venue_harness
+        h.broker.reconcile(IntentId("c-never-placed"))
+        answer = of(settle(h), "c-never-placed")
+        assert [(type(r), getattr(r, "state", None)) for r in answer] == [
+            (OrderStatusReport, VenueOrderState.NOT_FOUND)
         ]
 
 

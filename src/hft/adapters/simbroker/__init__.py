@@ -34,16 +34,33 @@ from hft.adapters.simbroker.market import (
     price_grid,
 )
 from hft.adapters.simbroker.orders import SimFill, SimOrderStatus
+from hft.adapters.simbroker.ticks import (
+    BadTickValueError,
+    MissingColumnError,
+    OffGridPriceError,
+    RecordedMarket,
+    RecordedTick,
+    TickDataError,
+    UnlistedSymbolError,
+    UnorderedTicksError,
+    load_ticks,
+    rebase_instruments,
+)
 from hft.adapters.simbroker.venue import SimVenue
 
 __all__ = [
     "LATENCY_PRESETS",
+    "BadTickValueError",
     "LatencyModel",
     "Leg",
     "MarketSource",
+    "MissingColumnError",
+    "OffGridPriceError",
     "OrderBook",
     "OutageSchedule",
     "RandomWalkMarket",
+    "RecordedMarket",
+    "RecordedTick",
     "RejectCode",
     "SimBroker",
     "SimFeed",
@@ -52,14 +69,19 @@ __all__ = [
     "SimReferenceData",
     "SimVenue",
     "StepPlan",
+    "TickDataError",
     "TopOfBook",
     "UnknownPresetError",
     "UnknownSymbolError",
+    "UnlistedSymbolError",
+    "UnorderedTicksError",
     "WalkShape",
     "default_instruments",
     "latency_preset",
+    "load_ticks",
     "make_instrument",
     "price_grid",
     "price_limits",
+    "rebase_instruments",
     "with_reference",
 ]

@@ -54,6 +54,9 @@ class OrderBook:
     def __init__(self) -> None:
         self.bids: SortedDict = SortedDict()
         self.asks: SortedDict = SortedDict()
+        # Prices the market generator last gave synthetic size, per side: the only places
+        # synthetic liquidity can be, so a refresh never scans the whole book.
+        self.synthetic_levels: dict[bool, tuple[int, ...]] = {True: (), False: ()}
 
     def side(self, is_buy: bool) -> SortedDict:
         return self.bids if is_buy else self.asks
@@ -146,13 +149,13 @@ class OrderBook:
         level = (self.bids if is_buy else self.asks).get(price)
         return 0 if level is None else int(level.synthetic)
 
-    def synthetic_prices(self, is_buy: bool) -> list[int]:
-        return [p for p, lvl in (self.bids if is_buy else self.asks).items() if lvl.synthetic]
-
     def set_synthetic(self, is_buy: bool, price: int, target: int, on_trade: OnTrade) -> None:
         """Make the synthetic size at `price` equal `target`. New size that crosses the other
         side trades first (as a synthetic taker); a shrink cancels from the back."""
-        current = self.synthetic_at(is_buy, price)
+        level = (self.bids if is_buy else self.asks).get(price)
+        current = 0 if level is None else level.synthetic
+        if target == current:
+            return
         if target > current:
             extra = target - current
             extra -= self.match(is_buy, price, extra, on_trade)

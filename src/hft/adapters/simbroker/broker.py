@@ -40,7 +40,8 @@ class SimBroker:
     `timeout_ns`; with probability `reach_probability` (seeded) the call still reached the
     venue, whose direct reply (accepted/rejected/amended/cancelled) is then lost while later
     reports of that order (fills, an IOC remainder) still arrive. Nothing is ever resent.
-    Reconcile with `order_status(intent_id)` or `list_orders()` (Shioaji's `list_trades`).
+    Reconcile through the port with `reconcile(intent_id)`, or read the venue directly with
+    `order_status(intent_id)` / `list_orders()` (what Shioaji's `list_trades` gives live).
     """
 
     def __init__(
@@ -83,6 +84,15 @@ class SimBroker:
         if mute is None:
             return
         self._venue.dispatch(self._latency.cancel, self._ex.arrive_cancel, intent_id, mute)
+
+    def reconcile(self, intent_id: IntentId) -> None:
+        """Query the venue; the answer (fills again, then one `OrderStatusReport`) comes back
+        through `poll` after a submit + ack delay. During an outage the query times out as
+        `OrderOutcomeUnknown(action="reconcile")` and may simply be asked again."""
+        if self._venue.outage_now():
+            self._ex.send_unknown(self._ex.orders.get(intent_id), intent_id, "reconcile")
+            return
+        self._venue.dispatch(self._latency.submit, self._ex.answer_status, intent_id)
 
     def poll(self, now_ns: int, max_reports: int = 1024) -> Sequence[BrokerReport]:
         self._venue.advance(now_ns)

@@ -34,7 +34,9 @@ from hft.domain.orders import (
     OrderFilled,
     OrderOutcomeUnknown,
     OrderRejected,
+    OrderStatusReport,
     TimeInForce,
+    VenueOrderState,
 )
 from hft.domain.values import Instrument, IntentId, Price, Qty
 
@@ -55,6 +57,15 @@ class RejectCode:
     NOTHING_TO_AMEND = "NOTHING_TO_AMEND"
     QTY_INCREASE = "QTY_INCREASE"
     QTY_BELOW_FILLED = "QTY_BELOW_FILLED"
+
+
+_NOT_FOUND = VenueOrderState.NOT_FOUND
+_VENUE_STATE = {
+    WORKING: VenueOrderState.WORKING,
+    FILLED: VenueOrderState.FILLED,
+    CANCELLED: VenueOrderState.CANCELLED,
+    REJECTED: VenueOrderState.REJECTED,
+}
 
 
 class _Spec:
@@ -322,6 +333,31 @@ class Exchange:
             return self._specs[order.symbol].price_problem(price.scaled)
         return None
 
+    # ---- reconciliation ------------------------------------------------------------------
+
+    def answer_status(self, intent_id: IntentId) -> None:
+        """The venue's account of `intent_id`: every fill again (same fill ids), then one
+        `OrderStatusReport`. An order the venue never received is NOT_FOUND."""
+        order = self.orders.get(intent_id)
+        state = _VENUE_STATE.get(order.status, _NOT_FOUND) if order else _NOT_FOUND
+        known = order if state is not _NOT_FOUND else None
+        for fill in known.fills if known else ():
+            report = OrderFilled(
+                intent_id=intent_id,
+                fill_id=fill.fill_id,
+                price=Price(fill.price),
+                qty=Qty(fill.qty),
+                ts_ns=fill.ts_ns,
+            )
+            self._send(order, report, self._latency.ack)
+        status = OrderStatusReport(
+            intent_id=intent_id,
+            state=state,
+            filled_qty=known.filled if known else 0,
+            ts_ns=self.now,
+        )
+        self._send(order, status, self._latency.ack)
+
     # ---- the market ----------------------------------------------------------------------
 
     def apply_step(self, plan: StepPlan) -> TopOfBook:
@@ -341,12 +377,14 @@ class Exchange:
         return self._top(plan.symbol)
 
     def _refresh(self, book: OrderBook, is_buy: bool, levels: Sequence[tuple[int, int]]) -> None:
-        wanted = {price for price, _ in levels}
-        for price in book.synthetic_prices(is_buy):
+        wanted = tuple(price for price, _ in levels)
+        on_trade = self._on_trade
+        for price in book.synthetic_levels[is_buy]:
             if price not in wanted:
-                book.set_synthetic(is_buy, price, 0, self._on_trade)
+                book.set_synthetic(is_buy, price, 0, on_trade)
         for price, qty in levels:
-            book.set_synthetic(is_buy, price, qty, self._on_trade)
+            book.set_synthetic(is_buy, price, qty, on_trade)
+        book.synthetic_levels[is_buy] = wanted
 
     def _top(self, symbol: str) -> TopOfBook:
         book = self.books[symbol]

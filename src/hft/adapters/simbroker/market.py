@@ -8,12 +8,12 @@ reset to the plan's levels). Prices are scaled integers on the instrument's grid
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import attrs
 
-from hft.adapters.simbroker.book import OrderBook
+from hft.adapters.simbroker.book import Level, OrderBook
 from hft.domain.values import Instrument, InstrumentKind
 
 
@@ -80,10 +80,12 @@ FUTURE_SHAPE = WalkShape(size_min=1, size_max=40, trade_max=8)
 
 
 class _Walker:
-    __slots__ = ("grid", "index", "shape", "spread", "symbol")
+    __slots__ = ("grid", "index", "rng", "shape", "spread", "symbol")
 
-    def __init__(self, instrument: Instrument, shape: WalkShape) -> None:
+    def __init__(self, instrument: Instrument, shape: WalkShape, seed: int) -> None:
         self.symbol = str(instrument.symbol)
+        # One stream per symbol: adding a symbol to the session leaves the others' paths alone.
+        self.rng = random.Random(f"{seed}:market:{self.symbol}")
         self.grid = price_grid(instrument)
         self.index = self.grid.index(instrument.reference.scaled)
         self.spread = 1
@@ -92,6 +94,9 @@ class _Walker:
 
 class RandomWalkMarket:
     """A seeded random walk in ticks for each instrument, one step every `interval_ns`.
+
+    `depth_levels` overrides the shapes' number of depth levels (1 = top of book only, the
+    cheapest market for benchmarks).
 
     Per step and symbol: the best bid moves -2..+2 ticks (mostly 0 or 1, reflected at the
     price limits), the spread is 1 or 2 ticks, each of `levels` depth levels per side keeps its
@@ -104,20 +109,23 @@ class RandomWalkMarket:
         self,
         instruments: Mapping[str, Instrument],
         seed: int,
+        *,
         interval_ns: int = 50_000_000,
         start_ns: int = 0,
         shapes: Mapping[str, WalkShape] | None = None,
+        depth_levels: int | None = None,
     ) -> None:
         if interval_ns <= 0:
             raise ValueError(f"interval_ns must be positive, got {interval_ns}")
-        self._rng = random.Random(f"{seed}:market")
         self._interval = interval_ns
         self._next = start_ns + interval_ns
         chosen = dict(shapes or {})
-        self._walkers = [
-            _Walker(inst, chosen.get(code) or _default_shape(inst))
-            for code, inst in sorted(instruments.items())
-        ]
+        self._walkers = []
+        for code, inst in sorted(instruments.items()):
+            shape = chosen.get(code) or _default_shape(inst)
+            if depth_levels is not None:
+                shape = attrs.evolve(shape, levels=depth_levels)
+            self._walkers.append(_Walker(inst, shape, seed))
 
     def next_ns(self) -> int | None:
         return self._next
@@ -127,15 +135,15 @@ class RandomWalkMarket:
         return [self._plan(w, books[w.symbol]) for w in self._walkers]
 
     def _plan(self, walker: _Walker, book: OrderBook) -> StepPlan:
-        draw = self._rng.random
+        draw = walker.rng.random
         u_move, u_spread, u_trade, u_side, u_size = draw(), draw(), draw(), draw(), draw()
         _move(walker, u_move, 1 if u_spread < 0.75 else 2)
         shape, grid = walker.shape, walker.grid
         bid_i, ask_i = walker.index, walker.index + walker.spread
         bid_prices = [grid[i] for i in range(bid_i, max(bid_i - shape.levels, -1), -1)]
         ask_prices = grid[ask_i : ask_i + shape.levels]
-        bids = self._levels(book, True, bid_prices, shape)
-        asks = self._levels(book, False, ask_prices, shape)
+        bids = _levels(draw, book.bids, bid_prices, shape)
+        asks = _levels(draw, book.asks, ask_prices, shape)
         trades: tuple[tuple[bool, int, int], ...] = ()
         if u_trade < shape.trade_chance:
             taker_is_buy = u_side < 0.5
@@ -143,19 +151,18 @@ class RandomWalkMarket:
             trades = ((taker_is_buy, touch, 1 + int(u_size * shape.trade_max)),)
         return StepPlan(walker.symbol, bids, asks, trades)
 
-    def _levels(
-        self, book: OrderBook, is_buy: bool, prices: list[int], shape: WalkShape
-    ) -> tuple[tuple[int, int], ...]:
-        draw = self._rng.random
-        span = shape.size_max - shape.size_min + 1
-        out = []
-        for price in prices:
-            keep, u_size = draw() < 0.7, draw()
-            current = book.synthetic_at(is_buy, price)
-            out.append(
-                (price, current if keep and current else shape.size_min + int(u_size * span))
-            )
-        return tuple(out)
+
+def _levels(
+    draw: Callable[[], float], side: Mapping[int, Level], prices: list[int], shape: WalkShape
+) -> tuple[tuple[int, int], ...]:
+    span = shape.size_max - shape.size_min + 1
+    out = []
+    for price in prices:
+        keep, u_size = draw() < 0.7, draw()
+        level = side.get(price)
+        current = level.synthetic if level is not None else 0
+        out.append((price, current if keep and current else shape.size_min + int(u_size * span)))
+    return tuple(out)
 
 
 def _move(walker: _Walker, u_move: float, spread: int) -> None:

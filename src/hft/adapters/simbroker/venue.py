@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from hft.adapters.simbroker.broker import SimBroker
 from hft.adapters.simbroker.exchange import Exchange
 from hft.adapters.simbroker.feed import SimFeed
-from hft.adapters.simbroker.instruments import SimReferenceData, default_instruments
+from hft.adapters.simbroker.instruments import (
+    SimReferenceData,
+    UnknownSymbolError,
+    default_instruments,
+)
 from hft.adapters.simbroker.latency import LatencyModel, Leg, OutageSchedule, latency_preset
 from hft.adapters.simbroker.market import MarketSource, RandomWalkMarket
 from hft.domain.values import Instrument
@@ -28,9 +32,14 @@ class SimVenue:
     Broker calls are stamped with the venue's current time. Same seed and the same calls at
     the same virtual times give identical reports and quotes.
 
-    `seed` seeds three independent streams (market, latency, outage). `latency` is a
-    `LatencyModel` or a preset name (`zero`, `colo`, `shioaji-sim`). `market` defaults to a
-    `RandomWalkMarket` stepping every `quote_interval_ns` from `start_ns`.
+    `seed` seeds independent streams (market per symbol, latency, outage). `instruments`
+    defaults to `default_instruments()`; `symbols` narrows the venue to those codes (each
+    listed symbol costs a market step per interval). `latency` is a `LatencyModel` or a
+    preset name (`zero`, `colo`, `shioaji-sim`). `market` defaults to a `RandomWalkMarket`
+    stepping every `quote_interval_ns` after `start_ns` with `depth_levels` levels a side.
+    `outages` schedules windows in which calls time out; a timed-out call still reached the
+    venue with probability `reach_probability`. `feed_capacity` bounds the quote buffer;
+    `retain_terminal` bounds how many finished orders reconciliation can still see.
     """
 
     def __init__(
@@ -38,16 +47,18 @@ class SimVenue:
         *,
         seed: int = 0,
         instruments: Mapping[str, Instrument] | None = None,
+        symbols: Sequence[str] | None = None,
         latency: LatencyModel | str = "zero",
         market: MarketSource | None = None,
         outages: OutageSchedule | None = None,
         reach_probability: float = 0.5,
         feed_capacity: int = 65_536,
         quote_interval_ns: int = 50_000_000,
+        depth_levels: int | None = None,
         start_ns: int = 0,
         retain_terminal: int = 100_000,
     ) -> None:
-        chosen = dict(instruments) if instruments is not None else default_instruments()
+        chosen = _listed(instruments if instruments is not None else default_instruments(), symbols)
         model = latency_preset(latency) if isinstance(latency, str) else latency
         self.latency = model
         self._now = start_ns
@@ -57,7 +68,13 @@ class SimVenue:
         self._outages = outages or OutageSchedule()
         self._outage_on = False
         self._forced_timeouts = 0
-        self._market = market or RandomWalkMarket(chosen, seed, quote_interval_ns, start_ns)
+        self._market = market or RandomWalkMarket(
+            chosen,
+            seed,
+            interval_ns=quote_interval_ns,
+            start_ns=start_ns,
+            depth_levels=depth_levels,
+        )
         self.exchange = Exchange(chosen, model, self._latency_rng, retain_terminal)
         self.exchange.now = start_ns
         self.reference = SimReferenceData(chosen)
@@ -129,3 +146,14 @@ class SimVenue:
             self._forced_timeouts -= 1
             return True
         return self._outage_on or self._outages.active(self._now)
+
+
+def _listed(
+    instruments: Mapping[str, Instrument], symbols: Sequence[str] | None
+) -> dict[str, Instrument]:
+    if symbols is None:
+        return dict(instruments)
+    missing = sorted(set(symbols) - set(instruments))
+    if missing:
+        raise UnknownSymbolError(f"unknown symbols {missing}; listed: {sorted(instruments)}")
+    return {code: instruments[code] for code in symbols}
