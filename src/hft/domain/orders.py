@@ -104,6 +104,27 @@ class OrderOutcomeUnknown:
     ts_ns: int
 
 
+class VenueOrderState(enum.Enum):
+    """The venue's own account of an order, as a reconciliation query returns it."""
+
+    WORKING = "WORKING"
+    FILLED = "FILLED"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+    NOT_FOUND = "NOT_FOUND"
+
+
+@attrs.frozen(kw_only=True)
+class OrderStatusReport:
+    """The answer to a reconciliation query. Any fills it implies come first as OrderFilled
+    reports (fill ids make repeats harmless); `filled_qty` is the venue's total."""
+
+    intent_id: IntentId
+    state: VenueOrderState
+    filled_qty: int
+    ts_ns: int
+
+
 BrokerReport = (
     OrderAccepted
     | OrderFilled
@@ -111,4 +132,5 @@ BrokerReport = (
     | OrderCancelled
     | OrderAmended
     | OrderOutcomeUnknown
+    | OrderStatusReport
 )

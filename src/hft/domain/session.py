@@ -69,3 +69,14 @@ class SessionStopped(DomainEvent):
     """The session ended cleanly (a crash leaves no such event)."""
 
     reason: str
+
+
+@register("AnomalyRecorded", 1)
+@attrs.frozen(kw_only=True)
+class AnomalyRecorded(DomainEvent):
+    """Something the gateway could not fit into its state (an unmatched or contradictory
+    broker report, a dead letter it could not keep): recorded, counted, never silent."""
+
+    kind: str
+    subject: str
+    detail: str

@@ -30,4 +30,12 @@ class BrokerGateway(Protocol):
 
     def cancel(self, intent_id: IntentId) -> None: ...
 
+    def reconcile(self, intent_id: IntentId) -> None:
+        """Ask the venue for its account of `intent_id` (after an outcome-unknown or a restart).
+
+        Returns at once. The answer arrives through `poll`: any fills the gateway may have
+        missed as `OrderFilled` (with their venue fill ids), then one `OrderStatusReport`.
+        """
+        ...
+
     def poll(self, now_ns: int, max_reports: int = 1024) -> Sequence[BrokerReport]: ...

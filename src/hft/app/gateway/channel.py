@@ -7,6 +7,7 @@ strategy hears about it. The DLQ is bounded too; what it cannot hold is counted,
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Iterator
 from typing import Generic, TypeVar
@@ -52,18 +53,22 @@ class IntentChannel(Generic[T]):
         self.capacity = capacity
         self._queue: deque[Envelope[T]] = deque()
         self._dlq: deque[DeadLetter[T]] = deque(maxlen=dlq_capacity)
+        self._new_dead: list[DeadLetter[T]] = []
+        self._lock = threading.Lock()
         self._next_token = 0
         self.dlq_overflow = 0
         self.rejected_full = 0
 
     def submit(self, item: T, now_ns: int, ttl_ns: int) -> int:
         """Queue `item`; return its ack token. Raises `ChannelFullError` at capacity."""
-        if len(self._queue) >= self.capacity:
-            self.rejected_full += 1
-            raise ChannelFullError(self.capacity)
-        self._next_token += 1
-        self._queue.append(Envelope(item, self._next_token, now_ns, now_ns + max(ttl_ns, 0)))
-        return self._next_token
+        with self._lock:  # runner scripts may submit from other threads than the loop's
+            if len(self._queue) >= self.capacity:
+                self.rejected_full += 1
+                raise ChannelFullError(self.capacity)
+            self._next_token += 1
+            token = self._next_token
+            self._queue.append(Envelope(item, token, now_ns, now_ns + max(ttl_ns, 0)))
+        return token
 
     def drain(self, now_ns: int, max_items: int) -> Iterator[Envelope[T]]:
         """Yield up to `max_items` live envelopes in order; expired ones go to the DLQ."""
@@ -79,13 +84,18 @@ class IntentChannel(Generic[T]):
     def _dead(self, envelope: Envelope[T], reason: str, now_ns: int) -> None:
         if len(self._dlq) == self._dlq.maxlen:
             self.dlq_overflow += 1  # the oldest letter falls out: counted, never silent
-        self._dlq.append(DeadLetter(envelope, reason, now_ns))
+        letter = DeadLetter(envelope, reason, now_ns)
+        self._dlq.append(letter)
+        self._new_dead.append(letter)
 
-    def take_dead_letters(self) -> list[DeadLetter[T]]:
-        """Remove and return every dead letter (the gateway records and reports each)."""
-        letters = list(self._dlq)
-        self._dlq.clear()
+    def take_new_dead_letters(self) -> list[DeadLetter[T]]:
+        """Letters not yet handed out: the gateway records each once and tells its strategy."""
+        letters, self._new_dead = self._new_dead, []
         return letters
+
+    def dead_letters(self) -> list[DeadLetter[T]]:
+        """What the dead-letter queue holds now (the newest `dlq_capacity`), for inspection."""
+        return list(self._dlq)
 
     @property
     def depth(self) -> int:

@@ -1,0 +1,92 @@
+"""What every gateway step shares: the state, the ports, and the batch of events being decided.
+
+`emit` folds events into the state at once (the next decision sees them: compare-and-set) and
+queues them for the log; `flush_to_log` appends the queued batch in one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from hft.app.gateway.metrics import GatewayCounters
+from hft.app.gateway.state import GatewayState
+from hft.domain.events import DomainEvent
+from hft.domain.exposure_limits import ExposureLimits
+from hft.ports.broker import BrokerGateway
+from hft.ports.clock import Clock, IdGenerator
+from hft.ports.event_log import AppendReceipt, EventLog
+from hft.ports.lease import LeaseStore
+from hft.ports.reference_data import ReferenceData
+
+DEFAULT_LIMITS = ExposureLimits(
+    symbol_default=50_000_000 * 10_000,
+    strategy_default=100_000_000 * 10_000,
+    global_limit=200_000_000 * 10_000,
+    max_keys=4_096,
+)
+"""Caps in `1/PRICE_SCALE` TWD: 50 M TWD per symbol, 100 M per strategy, 200 M in all."""
+
+
+@attrs.frozen(kw_only=True)
+class GatewayConfig:
+    """How a gateway is sized and limited. Times in nanoseconds, money in scaled ints."""
+
+    account: str = "SIM-ACCOUNT"
+    session_id: str = "session"
+    mode: str = "sim"
+    limits: ExposureLimits = DEFAULT_LIMITS
+    channel_capacity: int = 4_096
+    dlq_capacity: int = 1_024
+    dedup_capacity: int = 65_536
+    control_capacity: int = 64
+    startup_holdoff_ns: int = 0
+    max_batch: int = 512
+    max_undurable_events: int = 200_000
+    kill_batch: int = 100
+    holder: str = "gateway"
+
+
+class GatewayCore:
+    """The state plus its ports; the unit the pipeline and report handlers work on."""
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        *,
+        broker: BrokerGateway,
+        log: EventLog,
+        clock: Clock,
+        ids: IdGenerator,
+        lease: LeaseStore,
+        reference: ReferenceData,
+    ) -> None:
+        self.config = config
+        self.broker = broker
+        self.log = log
+        self.clock = clock
+        self.ids = ids
+        self.lease = lease
+        self.reference = reference
+        self.state = GatewayState(config.limits, config.dedup_capacity)
+        self.counters = GatewayCounters()
+        self.pending: list[DomainEvent] = []
+        self.appended_seq = 0
+
+    def emit(self, events: Iterable[DomainEvent]) -> None:
+        for event in events:
+            self.state.apply(event)
+            self.pending.append(event)
+
+    def flush_to_log(self) -> AppendReceipt | None:
+        """Append everything decided since the last flush as one batch."""
+        if not self.pending:
+            return None
+        batch, self.pending = self.pending, []
+        receipt = self.log.append(batch)
+        self.appended_seq = receipt.last_seq
+        return receipt
+
+    def now(self) -> int:
+        return self.clock.now_ns()

@@ -1,0 +1,238 @@
+"""The Gateway: the one loop that owns the order path.
+
+One `step()` is one turn of the loop and never blocks:
+1. apply broker reports; 2. apply operator commands (only when no accepted intent awaits
+dispatch, so a HALT can never fall between a policy decision and its dispatch);
+3. drain the channel through the pipeline; 4. append the decided batch to the log;
+5. dispatch accepted intents whose decision is durable; 6. hand durable events to listeners.
+Strategies and operators hear about a decision only after the fsync that covers it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable
+
+from hft.app.gateway.channel import ChannelFullError, IntentChannel
+from hft.app.gateway.control import Command, ControlQueueFullError, apply_command
+from hft.app.gateway.core import GatewayConfig, GatewayCore
+from hft.app.gateway.dispatch import dispatch
+from hft.app.gateway.metrics import MetricsSnapshot
+from hft.app.gateway.pipeline import Verdict, process, reject
+from hft.app.gateway.recovery import recover, start_session
+from hft.app.gateway.reports import ReportHandler
+from hft.domain.events import DomainEvent
+from hft.domain.intent import IntentType, SubmitIntent
+from hft.domain.reasons import RejectReason
+from hft.ports.broker import BrokerGateway
+from hft.ports.clock import Clock, IdGenerator
+from hft.ports.event_log import EventLog
+from hft.ports.lease import LeaseStore
+from hft.ports.reference_data import ReferenceData
+
+Listener = Callable[[int, DomainEvent], None]
+
+
+class Gateway:
+    """The order/risk gateway. Build it through `hft.app.bootstrap`, then `start()` it."""
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        *,
+        broker: BrokerGateway,
+        log: EventLog,
+        clock: Clock,
+        ids: IdGenerator,
+        lease: LeaseStore,
+        reference: ReferenceData,
+    ) -> None:
+        self.core = GatewayCore(
+            config, broker=broker, log=log, clock=clock, ids=ids, lease=lease, reference=reference
+        )
+        self.config = config
+        self.channel: IntentChannel[SubmitIntent] = IntentChannel(
+            config.channel_capacity, config.dlq_capacity
+        )
+        self.reports = ReportHandler(self.core)
+        self._control: queue.Queue[Command] = queue.Queue(config.control_capacity)
+        self._overflowed: deque[SubmitIntent] = deque(maxlen=config.channel_capacity)
+        self._overflow_lock = threading.Lock()
+        self.overflow_unrecorded = 0
+        self._outbox: deque[tuple[int, str]] = deque()
+        self._notices: deque[tuple[int, DomainEvent]] = deque()
+        self._listeners: list[Listener] = []
+        self._kill_queue: deque[str] = deque()
+        self.started = False
+
+    # --- the API for strategies, runner scripts and operators -----------------------------
+
+    def start(self) -> None:
+        """Fold whatever the log already holds (a restart), then record the session start."""
+        recovered = recover(self.core, self.reports)
+        start_session(self.core, restarted=recovered)
+        self._stage_appended()
+        self.started = True
+
+    def submit(self, cmd: SubmitIntent) -> int:
+        """Queue an intent; never blocks. Returns an ack token, or raises `ChannelFullError`
+        (the refusal is also recorded in the log as a QUEUE_FULL rejection)."""
+        try:
+            return self.channel.submit(cmd, self.core.now(), cmd.ttl_ns)
+        except ChannelFullError:
+            with self._overflow_lock:
+                if len(self._overflowed) == self._overflowed.maxlen:
+                    self.overflow_unrecorded += 1
+                self._overflowed.append(cmd)
+            raise
+
+    def halt(self, source: str, reason: str) -> None:
+        """Request HALT (latched). Applied on the loop; thread-safe; never blocks."""
+        self._command(Command("halt", source, reason))
+
+    def resume(self, operator: str, reason: str) -> None:
+        """Request a resume from HALT; needs a named operator and a reason."""
+        self._command(Command("resume", operator, reason))
+
+    def kill_switch(self, operator: str, reason: str) -> None:
+        """HALT, then cancel every live order in batches of `config.kill_batch`."""
+        self._command(Command("kill", operator, reason))
+
+    def subscribe(self, listener: Listener) -> None:
+        """`listener(seq, event)` gets every durable event, in log order, on the loop thread."""
+        self._listeners.append(listener)
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def step(self) -> int:
+        """One turn of the loop (see the module doc). Returns how many items it handled."""
+        core = self.core
+        done = self._apply_reports()
+        if not self._outbox:
+            done += self._apply_control()
+        done += self._record_refusals()
+        if self._control.empty() and self._room_for_more():
+            done += self._drain()
+        done += self._feed_kill_switch()
+        self._stage_appended()
+        done += self._release_durable(core.log.durable_seq())
+        return done
+
+    def sync(self, timeout_s: float | None = None) -> None:
+        """Block until everything appended is durable and dispatched (sims, shutdown)."""
+        for _ in range(4):  # dispatching appends again; a few rounds settle it
+            self._stage_appended()
+            if not self.core.log.wait_durable(self.core.appended_seq, timeout_s):
+                raise TimeoutError("event log did not become durable in time")
+            if not self._release_durable(self.core.log.durable_seq()) and not self.core.pending:
+                return
+
+    def metrics(self) -> MetricsSnapshot:
+        from hft.app.gateway.snapshot import snapshot  # noqa: PLC0415  # avoids a cycle
+
+        return snapshot(self)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _command(self, command: Command) -> None:
+        try:
+            self._control.put_nowait(command)
+        except queue.Full:
+            raise ControlQueueFullError(self.config.control_capacity) from None
+
+    def _apply_reports(self) -> int:
+        reports = self.core.broker.poll(self.core.now(), self.config.max_batch)
+        for report in reports:
+            self.reports.handle(report)
+        return len(reports)
+
+    def _apply_control(self) -> int:
+        done = 0
+        while True:
+            try:
+                command = self._control.get_nowait()
+            except queue.Empty:
+                return done
+            done += 1
+            self._kill_queue.extend(apply_command(self.core, command))
+
+    def _record_refusals(self) -> int:
+        with self._overflow_lock:
+            refused = list(self._overflowed)
+            self._overflowed.clear()
+        now = self.core.now()
+        for cmd in refused:
+            self._refuse(cmd, RejectReason.QUEUE_FULL, now)
+        for letter in self.channel.take_new_dead_letters():
+            self._refuse(letter.envelope.item, RejectReason.TTL_EXPIRED, now)
+        return len(refused)
+
+    def _refuse(self, cmd: SubmitIntent, reason: RejectReason, now: int) -> None:
+        if cmd.intent_id in self.core.state.intents:
+            return  # a reused intent id is never recorded twice
+        from hft.domain import intent  # noqa: PLC0415
+
+        self.core.emit(intent.decide_submit(cmd, ts_ns=now))
+        reject(self.core, cmd.intent_id, reason, now, "refused before the pipeline")
+
+    def _room_for_more(self) -> bool:
+        undurable = self.core.appended_seq - self.core.log.durable_seq()
+        return undurable < self.config.max_undurable_events
+
+    def _drain(self) -> int:
+        done = 0
+        for envelope in self.channel.drain(self.core.now(), self.config.max_batch):
+            done += 1
+            cmd = envelope.item
+            if cmd.intent_id in self.core.state.intents:
+                self.core.counters.rejects["DUPLICATE_INTENT_ID"] += 1
+                continue
+            if process(self.core, cmd) is Verdict.ACCEPTED:
+                self._outbox.append((-1, cmd.intent_id))
+        return done
+
+    def _feed_kill_switch(self) -> int:
+        from hft.app.gateway.control import kill_cancels  # noqa: PLC0415
+
+        if not self._kill_queue:
+            return 0
+        batch = [
+            self._kill_queue.popleft()
+            for _ in range(min(len(self._kill_queue), self.config.kill_batch))
+        ]
+        for cmd in kill_cancels(self.core, batch):
+            if process(self.core, cmd) is Verdict.ACCEPTED:
+                self._outbox.append((-1, cmd.intent_id))
+        return len(batch)
+
+    def _stage_appended(self) -> None:
+        """Append the pending batch; give outbox entries and notices their sequence numbers."""
+        first_new = self.core.appended_seq + 1
+        batch = list(self.core.pending)
+        receipt = self.core.flush_to_log()
+        if receipt is None:
+            return
+        for offset, event in enumerate(batch):
+            self._notices.append((first_new + offset, event))
+        self._outbox = deque(
+            (receipt.last_seq if seq < 0 else seq, intent_id) for seq, intent_id in self._outbox
+        )
+
+    def _release_durable(self, durable: int) -> int:
+        released = 0
+        while self._outbox and 0 <= self._outbox[0][0] <= durable:
+            _, intent_id = self._outbox.popleft()
+            request = self.core.state.intents[intent_id]
+            if dispatch(self.core, intent_id) and request.intent_type in (
+                IntentType.CANCEL,
+                IntentType.AMEND,
+            ):
+                self.reports.track_request(self.core.state.intents[intent_id])
+            released += 1
+        while self._notices and self._notices[0][0] <= durable:
+            seq, event = self._notices.popleft()
+            for listener in self._listeners:
+                listener(seq, event)
+        return released
