@@ -158,8 +158,10 @@ def test_the_probe_counts_segments_but_never_the_manifest(tmp_path: Path) -> Non
     """WAL size is the segment files only: a huge manifest, temp and lock files do not count."""
     (tmp_path / "00000000000000000001.seg").write_bytes(b"\0" * 3000)
     (tmp_path / "00000000000000000101.seg").write_bytes(b"\0" * 1000)
-    (tmp_path / "manifest.json").write_bytes(b"x" * 50_000)
-    (tmp_path / "manifest.json.tmp").write_bytes(b"x" * 50_000)
+    (tmp_path / "MANIFEST.json").write_bytes(b"x" * 50_000)
+    (tmp_path / "MANIFEST.json.tmp").write_bytes(b"x" * 50_000)
+    (tmp_path / "spare.zero").write_bytes(b"\0" * 50_000)
+    (tmp_path / "00000000000000000201.seg.tmp").write_bytes(b"\0" * 50_000)
     (tmp_path / "claims").mkdir()
     (tmp_path / "claims" / "00000000000000000001.seg.claim").write_bytes(b"")
     usage = StatvfsDiskProbe(tmp_path).measure()
@@ -215,10 +217,9 @@ def test_the_background_thread_delivers_changes_to_subscribers() -> None:
     monitor.subscribe(listen)
     monitor.start()
     try:
-        assert monitor.level() is PressureLevel.OK
         assert heard.wait(timeout=30)
     finally:
         monitor.stop()
         monitor.stop()
-    assert got[0].level is PressureLevel.HALT
+    assert (got[0].previous, got[0].level) == (PressureLevel.OK, PressureLevel.HALT)
     assert monitor.level() is PressureLevel.HALT

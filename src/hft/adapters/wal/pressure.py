@@ -17,7 +17,7 @@ from typing import Protocol
 
 import attrs
 
-from hft.adapters.wal.format import SEGMENT_SUFFIX
+from hft.adapters.wal.format import first_seq_of
 from hft.ports.disk_pressure import PressureChange, PressureLevel, PressureListener
 
 _RAISED = (PressureLevel.HALT, PressureLevel.CRITICAL, PressureLevel.WARN)
@@ -43,8 +43,8 @@ class DiskProbe(Protocol):
 
 
 def is_segment_file(name: str) -> bool:
-    """The files that count as WAL data: segments, never the manifest, temp or lock files."""
-    return name.endswith(SEGMENT_SUFFIX)
+    """The files that count as WAL data: segments, never the manifest, spare, temp or locks."""
+    return first_seq_of(name) is not None
 
 
 class StatvfsDiskProbe:
