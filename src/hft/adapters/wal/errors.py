@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class WalError(Exception):
     """Base of every error the WAL raises on purpose."""
@@ -18,6 +20,14 @@ class LogWriteError(WalError):
 
 class DiskFullError(LogWriteError):
     """The file system reported ENOSPC (or EDQUOT) while writing or pre-allocating."""
+
+
+def write_error_from(exc: OSError, context: str) -> LogWriteError:
+    """The named error for a failed write: DiskFullError for ENOSPC/EDQUOT."""
+    kind = DiskFullError if exc.errno in (errno.ENOSPC, errno.EDQUOT) else LogWriteError
+    error = kind(f"{context}: {exc}")
+    error.__cause__ = exc
+    return error
 
 
 class LogOverloadedError(WalError):

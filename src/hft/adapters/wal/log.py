@@ -18,6 +18,7 @@ from hft.adapters.wal.errors import (
     LogClosedError,
     LogLockedError,
     RecordTooLargeError,
+    write_error_from,
 )
 from hft.adapters.wal.fileops import FileOps
 from hft.adapters.wal.format import pack_records, unpack_records
@@ -61,6 +62,9 @@ class WalLog:
             saved = state.manifest.generation if state.manifest else 0
             manifests = ManifestStore(directory, fileops, saved_generation=saved)
             self._writer = GroupCommitWriter(directory, state, config, fileops, manifests)
+        except OSError as exc:
+            os.close(self._lock_fd)
+            raise write_error_from(exc, f"cannot open {directory} for writing") from exc
         except BaseException:
             os.close(self._lock_fd)
             raise

@@ -18,11 +18,11 @@ import attrs
 
 from hft.adapters.wal.config import WalConfig
 from hft.adapters.wal.errors import (
-    DiskFullError,
     LogClosedError,
     LogOverloadedError,
     LogWriteError,
     RecordTooLargeError,
+    write_error_from,
 )
 from hft.adapters.wal.fileops import FileOps
 from hft.adapters.wal.format import (
@@ -39,7 +39,6 @@ from hft.adapters.wal.manifest import TEMP_SUFFIX, Manifest, ManifestStore, Seal
 from hft.adapters.wal.recovery import LogState
 from hft.adapters.wal.spare import SpareMaker
 
-_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 Pending = tuple[int, int, bytes]  # first_seq, count, payload
 
 
@@ -260,9 +259,7 @@ class GroupCommitWriter:
             self._durable_cv.notify_all()
 
     def _fail(self, exc: OSError) -> None:
-        kind = DiskFullError if exc.errno in _DISK_FULL else LogWriteError
-        error = kind(f"WAL write failed in {self._directory}: {exc}")
-        error.__cause__ = exc
+        error = write_error_from(exc, f"WAL write failed in {self._directory}")
         with self._lock:
             self._error = error
             self._pending, self._pending_bytes = [], 0
