@@ -4,8 +4,9 @@ Each price level is a FIFO queue of entries. An entry is either one of our order
 of synthetic liquidity (`Liquidity`) standing for the rest of the market. Our order joins a
 level behind whatever synthetic size is already there; trades at the level consume the queue
 from the front, so the synthetic size ahead of us trades first. When the market generator
-shrinks the synthetic size at a level, the shrink is taken from the back of the queue (the
-most recently added liquidity cancels first), which never improves our position.
+shrinks the synthetic size at a level, the shrink is taken from the back of the queue first
+(the most recently added liquidity cancels first), so our place improves only when more
+synthetic size cancels than stands behind us.
 """
 
 from __future__ import annotations
