@@ -13,7 +13,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from hft.app.gateway.channel import ChannelFullError, IntentChannel
 from hft.app.gateway.control import Command, ControlQueueFullError, apply_command
@@ -26,6 +26,7 @@ from hft.app.gateway.reports import ReportHandler
 from hft.domain.events import DomainEvent
 from hft.domain.intent import IntentType, SubmitIntent
 from hft.domain.reasons import RejectReason
+from hft.domain.session import SESSION_ORIGINATOR, SessionStopped, StateDigestRecorded
 from hft.ports.broker import BrokerGateway
 from hft.ports.clock import Clock, IdGenerator
 from hft.ports.event_log import EventLog
@@ -128,6 +129,35 @@ class Gateway:
                 raise TimeoutError("event log did not become durable in time")
             if not self._release_durable(self.core.log.durable_seq()) and not self.core.pending:
                 return
+
+    def record(self, events: Sequence[DomainEvent]) -> None:
+        """Log facts the gateway does not decide (quotes a strategy saw) with the next batch."""
+        self.core.emit(events)
+
+    def close(self, reason: str = "session end", timeout_s: float | None = 30.0) -> str:
+        """Record the state digest and a clean stop, make it durable, close the log.
+
+        Returns the digest (`hft replay` recomputes it from the log and compares)."""
+        self.sync(timeout_s)
+        core = self.core
+        digest = core.state.digest()
+        now = core.now()
+        version = core.state.session_version
+        stamp = {"originator_id": SESSION_ORIGINATOR, "ts_event_ns": now, "ts_init_ns": now}
+        core.emit(
+            [
+                StateDigestRecorded(
+                    **stamp,  # type: ignore[arg-type]
+                    originator_version=version + 1,
+                    digest=digest,
+                    events_folded=core.state.events_folded,
+                ),
+                SessionStopped(**stamp, originator_version=version + 2, reason=reason),  # type: ignore[arg-type]
+            ]
+        )
+        self.sync(timeout_s)
+        core.log.close()
+        return digest
 
     def metrics(self) -> MetricsSnapshot:
         from hft.app.gateway.snapshot import snapshot  # noqa: PLC0415  # avoids a cycle

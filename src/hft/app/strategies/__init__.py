@@ -1,0 +1,1 @@
+"""Sample strategies shipped with hft: a market maker and the benchmark workload."""
