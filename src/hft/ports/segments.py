@@ -1,4 +1,4 @@
-"""Sealed WAL segments as the loader sees them: listed, claimed, read record by record."""
+"""Sealed WAL segments as the loader sees them: listed, claimed, read frame by frame."""
 
 from __future__ import annotations
 
@@ -26,22 +26,28 @@ class SealedSegmentInfo:
 
 
 @attrs.frozen
-class RawRecord:
-    """One record as stored: its sequence number and its encoded event."""
+class RawFrame:
+    """One frame as stored: `count` encoded events with seqs `first_seq..`, in one payload."""
 
-    seq: int
+    first_seq: int
+    count: int
     data: bytes
+
+    @property
+    def last_seq(self) -> int:
+        return self.first_seq + self.count - 1
 
 
 class SegmentSource(Protocol):
     """Read-only view of one WAL for loaders.
 
     `log_id` names the log for good (it survives copies and moves). `sealed_segments` lists
-    sealed segments in sequence order and never blocks on writers. `read_records` yields a
-    sealed segment's records in sequence order (CRCs verified; corruption raises the WAL's
-    named error). `tail_records` yields the durable records after `from_seq` that are not yet
-    in a sealed segment, as of the call. `decode` turns one record into its event, raising a
-    `ValueError` subclass (unknown type, malformed payload) for a record it cannot read.
+    sealed segments in sequence order and never blocks on writers. `read_frames` yields a
+    sealed segment's frames in sequence order (CRCs verified; corruption raises the WAL's
+    named error). `tail_frames` yields the frames holding seqs >= `from_seq` written so far
+    (sealed or not), as of the call, and ends at the end of the log. `decode` turns a frame's
+    payload into its events, raising a `ValueError` subclass (unknown type, malformed
+    payload) or `UnknownEventType` for a payload it cannot read.
     """
 
     @property
@@ -49,11 +55,11 @@ class SegmentSource(Protocol):
 
     def sealed_segments(self) -> Sequence[SealedSegmentInfo]: ...
 
-    def read_records(self, segment_id: str) -> Iterator[RawRecord]: ...
+    def read_frames(self, segment_id: str) -> Iterator[RawFrame]: ...
 
-    def tail_records(self, from_seq: int) -> Iterator[RawRecord]: ...
+    def tail_frames(self, from_seq: int) -> Iterator[RawFrame]: ...
 
-    def decode(self, data: bytes) -> DomainEvent: ...
+    def decode(self, data: bytes) -> Sequence[DomainEvent]: ...
 
 
 C = TypeVar("C")

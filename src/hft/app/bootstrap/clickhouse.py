@@ -8,6 +8,7 @@ Nothing here imports chdb: the store connects (and imports it) on first use.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -26,6 +27,11 @@ from hft.adapters.clickhouse import (
     is_ddl,
     schema_dir,
 )
+from hft.adapters.wal import read_frames, sealed_segments
+from hft.adapters.wal.claims import FileClaimRegistry
+from hft.app.bootstrap.codec import default_codec
+from hft.app.loader.wal_source import WalSegmentSource
+from hft.ports.sinks import SinkUnavailableError
 
 __all__ = [
     "EMBEDDED_DIRNAME",
@@ -34,19 +40,25 @@ __all__ = [
     "ApplyReport",
     "ClickHouseStore",
     "DdlOutsideSchemasError",
+    "FileClaimRegistry",
     "InMemoryAnalyticsStore",
     "SchemaApplyError",
     "SchemaDriftError",
     "SchemaFilesNotFoundError",
     "SchemaMigrator",
+    "SinkUnavailableError",
     "StatementStatus",
+    "WalSegmentSource",
     "bootstrap_schema",
     "embedded_dsn",
     "is_ddl",
+    "open_claims",
+    "open_segment_source",
     "open_store",
     "resolve_dsn",
     "schema_dir",
     "schema_migrator",
+    "segment_source_factory",
 ]
 
 EMBEDDED_DIRNAME = "clickhouse"
@@ -80,3 +92,18 @@ def bootstrap_schema(dsn: str) -> ApplyReport:
         return schema_migrator(store).apply()
     finally:
         store.close()
+
+
+def open_segment_source(wal_dir: Path) -> WalSegmentSource:
+    """The loader's read-only view of a WAL directory (SegmentSource), default codec."""
+    return WalSegmentSource(wal_dir, sealed_segments, read_frames, default_codec())
+
+
+def segment_source_factory(wal_dir: Path) -> functools.partial[WalSegmentSource]:
+    """A picklable factory of the same source, for loader worker processes."""
+    return functools.partial(open_segment_source, wal_dir)
+
+
+def open_claims(lock_dir: Path) -> FileClaimRegistry:
+    """Segment claims shared by every loader process on this machine (flock files)."""
+    return FileClaimRegistry(lock_dir)

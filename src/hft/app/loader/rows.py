@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import msgspec
 
-from hft.app.loader.projection import BOOL, I64, TABLES, U16, U32, U64, TableSpec
+from hft.app.loader.projection import BOOL, I64, TABLES, U16, U32, U64, Col, TableSpec
 from hft.domain.catalog import event_registry
 from hft.domain.events import DomainEvent, EventRegistry
 
@@ -29,11 +29,21 @@ class PoisonRecordError(ValueError):
 
 @attrs.frozen
 class DeadLetter:
-    """A record that went to the dead-letter folder instead of the tables, with why."""
+    """What went to the dead-letter folder instead of the tables, and why.
 
-    seq: int
+    `data` is the stored frame payload (events `first_seq .. first_seq + count - 1`); `seq`
+    names the one event that failed when the frame itself decoded, None when it did not.
+    """
+
+    first_seq: int
+    count: int
     reason: str
     data: bytes
+    seq: int | None = None
+
+    @property
+    def events(self) -> int:
+        return 1 if self.seq is not None else self.count
 
 
 class ColumnBatch:
@@ -54,51 +64,125 @@ class ColumnBatch:
     def row_counts(self) -> dict[str, int]:
         return {name: self.rows(name) for name in self.columns}
 
-    def table_columns(self, table: str) -> dict[str, list[Any]]:
+    def table_columns(self, table: str) -> dict[str, Any]:
         """The table's columns with `log_id` filled in (constant within a batch)."""
         cols = self.columns[table]
         return {"log_id": [self.log_id] * len(cols["seq"]), **cols}
 
 
-Extract = Callable[[DomainEvent], Any]
+Getter = Callable[[DomainEvent], Any]
+Bulk = Callable[[list[Any]], list[Any]]
+Columns = dict[str, list[Any]]
+
+
+@attrs.frozen
+class _ColumnPlan:
+    name: str
+    get: Getter | None  # None: a constant column
+    bulk: Bulk
+    constant: Any = None
 
 
 class Projector:
-    """Turns events into rows of every table that takes them; caches a plan per event class."""
+    """Turns events into rows of every table that takes them, column by column.
+
+    Events are grouped by class and each column is built with one list comprehension and one
+    bulk check (type set, min/max); only a group that fails the bulk check is redone event by
+    event, to isolate the poison records. An event's rows land in all its tables or in none.
+    """
 
     def __init__(
         self, tables: Sequence[TableSpec] = TABLES, registry: EventRegistry | None = None
     ) -> None:
         self._tables = tuple(tables)
         self._registry = registry or event_registry()
-        self._plans: dict[type[DomainEvent], list[tuple[TableSpec, list[Extract]]]] = {}
+        self._plans: dict[type[DomainEvent], list[tuple[TableSpec, list[_ColumnPlan]]]] = {}
+
+    def add_many(
+        self, batch: ColumnBatch, seqs: list[int], events: list[DomainEvent]
+    ) -> list[tuple[int, Exception]]:
+        """Append the rows of `events` (with their `seqs`); returns (index, error) for each
+        event that could not become rows (nothing of it was appended)."""
+        groups: dict[type[DomainEvent], list[int]] = {}
+        for index, event in enumerate(events):
+            groups.setdefault(type(event), []).append(index)
+        parts: dict[str, list[Columns]] = {}
+        poisoned: list[tuple[int, Exception]] = []
+        for cls, indexes in groups.items():
+            poisoned.extend(self._group(cls, indexes, seqs, events, parts))
+        for table, chunks in parts.items():
+            _append(batch, table, chunks)
+        batch.events += len(events) - len(poisoned)
+        return poisoned
 
     def add(self, batch: ColumnBatch, seq: int, event: DomainEvent) -> None:
-        """Append the event's rows to `batch`; raises `PoisonRecordError` and appends nothing
-        when any value does not fit its column."""
-        head = [seq, _checked(event.ts_event_ns, _NS_RANGE), _checked(event.ts_init_ns, _NS_RANGE)]
-        rows = []
-        for spec, extractors in self._plan(type(event)):
-            values = [extract(event) for extract in extractors]
-            if spec.only_if and not values[_index_of(spec, spec.only_if)]:
-                continue
-            rows.append((spec, values))
-        for spec, values in rows:
-            cols = batch.columns.get(spec.name) or _new_columns(batch, spec)
-            for name, value in zip(_HEAD_NAMES, head, strict=True):
-                cols[name].append(value)
-            for col, value in zip(spec.columns, values, strict=True):
-                cols[col.name].append(value)
-        batch.events += 1
+        """One event; raises `PoisonRecordError` (appending nothing) when it cannot load."""
+        poisoned = self.add_many(batch, [seq], [event])
+        if poisoned:
+            raise PoisonRecordError(str(poisoned[0][1]))
 
-    def _plan(self, cls: type[DomainEvent]) -> list[tuple[TableSpec, list[Extract]]]:
+    def _group(
+        self,
+        cls: type[DomainEvent],
+        indexes: list[int],
+        seqs: list[int],
+        events: list[DomainEvent],
+        parts: dict[str, list[Columns]],
+    ) -> list[tuple[int, Exception]]:
+        plan = self._plan(cls)
+        try:
+            tables = self._columns(plan, [seqs[i] for i in indexes], [events[i] for i in indexes])
+        except _BULK_ERRORS:
+            return self._one_by_one(plan, indexes, seqs, events, parts)
+        for table, cols in tables.items():
+            parts.setdefault(table, []).append(cols)
+        return []
+
+    def _one_by_one(
+        self,
+        plan: list[tuple[TableSpec, list[_ColumnPlan]]],
+        indexes: list[int],
+        seqs: list[int],
+        events: list[DomainEvent],
+        parts: dict[str, list[Columns]],
+    ) -> list[tuple[int, Exception]]:
+        poisoned: list[tuple[int, Exception]] = []
+        for index in indexes:
+            try:
+                tables = self._columns(plan, [seqs[index]], [events[index]])
+            except _BULK_ERRORS as exc:
+                poisoned.append((index, exc))
+                continue
+            for table, cols in tables.items():
+                parts.setdefault(table, []).append(cols)
+        return poisoned
+
+    def _columns(
+        self,
+        plan: list[tuple[TableSpec, list[_ColumnPlan]]],
+        seqs: list[int],
+        events: list[DomainEvent],
+    ) -> dict[str, Columns]:
+        ts_event = _bulk_ns([e.ts_event_ns for e in events])
+        ts_init = _bulk_ns([e.ts_init_ns for e in events])
+        out: dict[str, Columns] = {}
+        for spec, columns in plan:
+            cols: Columns = {"seq": seqs, "ts_event": ts_event, "ts_init": ts_init}
+            for column in columns:
+                cols[column.name] = _column(column, events)
+            if spec.only_if:
+                cols = _keep_nonempty(cols, spec.only_if)
+            if cols["seq"]:
+                out[spec.name] = cols
+        return out
+
+    def _plan(self, cls: type[DomainEvent]) -> list[tuple[TableSpec, list[_ColumnPlan]]]:
         plan = self._plans.get(cls)
         if plan is None:
             entry = self._registry.of(cls)
             fields = {f.name for f in attrs.fields(cls)}
             plan = [
-                (spec, [_extractor(c.sources, c.ch_type, fields, entry.name, entry.version)
-                        for c in spec.columns])
+                (spec, [_column_plan(c, fields, entry.name, entry.version) for c in spec.columns])
                 for spec in self._tables
                 if spec.takes(entry.name)
             ]  # fmt: skip
@@ -106,40 +190,61 @@ class Projector:
         return plan
 
 
+_BULK_ERRORS = (PoisonRecordError, TypeError, ValueError, OverflowError)
 _HEAD_NAMES = ("seq", "ts_event", "ts_init")
 
 
-def _new_columns(batch: ColumnBatch, spec: TableSpec) -> dict[str, list[Any]]:
-    cols: dict[str, list[Any]] = {name: [] for name in _HEAD_NAMES}
-    cols.update({c.name: [] for c in spec.columns})
-    batch.columns[spec.name] = cols
-    return cols
+def _column(column: _ColumnPlan, events: list[DomainEvent]) -> list[Any]:
+    if column.get is None:
+        return [column.constant] * len(events)
+    get = column.get
+    return column.bulk([get(e) for e in events])
 
 
-def _index_of(spec: TableSpec, column: str) -> int:
-    return next(i for i, c in enumerate(spec.columns) if c.name == column)
+def _keep_nonempty(cols: Columns, name: str) -> Columns:
+    keep = [i for i, value in enumerate(cols[name]) if value]
+    if len(keep) == len(cols[name]):
+        return cols
+    return {k: [v[i] for i in keep] for k, v in cols.items()}
 
 
-def _extractor(
-    sources: tuple[str, ...], ch_type: str, fields: set[str], name: str, version: int
-) -> Extract:
-    convert = _converter(ch_type)
-    for source in sources:
+def _append(batch: ColumnBatch, table: str, chunks: list[Columns]) -> None:
+    merged = chunks[0] if len(chunks) == 1 else _merge_by_seq(chunks)
+    target = batch.columns.get(table)
+    if target is None:
+        batch.columns[table] = {k: list(v) for k, v in merged.items()}
+        return
+    for name, values in merged.items():
+        target[name].extend(values)
+
+
+def _merge_by_seq(chunks: list[Columns]) -> Columns:
+    joined = {k: [v for c in chunks for v in c[k]] for k in chunks[0]}
+    order = sorted(range(len(joined["seq"])), key=joined["seq"].__getitem__)
+    return {k: [v[i] for i in order] for k, v in joined.items()}
+
+
+def _column_plan(col: Col, fields: set[str], type_name: str, v: int) -> _ColumnPlan:
+    name = col.name
+    bulk = _bulk_converter(col.ch_type)
+    for source in col.sources:
         if source == "@type":
-            return lambda _e: name
+            return _ColumnPlan(name, None, bulk, type_name)
         if source == "@v":
-            return lambda _e: version
+            return _ColumnPlan(name, None, bulk, v)
         if source == "@payload":
-            return _payload_of(name, version)
+            return _ColumnPlan(name, _payload_of(type_name, v), _same)
         field = source.removeprefix("@")
         if field in fields or source.startswith("@"):
-            get = attrgetter(field)
-            return lambda e: convert(get(e))
-    zero = convert(None)
-    return lambda _e: zero
+            return _ColumnPlan(name, attrgetter(field), bulk)
+    return _ColumnPlan(name, None, bulk, bulk([None])[0])
 
 
-def _payload_of(name: str, version: int) -> Extract:
+def _same(values: list[Any]) -> list[Any]:
+    return values
+
+
+def _payload_of(name: str, version: int) -> Getter:
     prefix = msgspec.json.encode({"type": name, "v": version})[:-1] + b","
     encode = msgspec.json.Encoder().encode
 
@@ -149,13 +254,31 @@ def _payload_of(name: str, version: int) -> Extract:
     return payload
 
 
-def _converter(ch_type: str) -> Callable[[Any], Any]:
+def _bulk_converter(ch_type: str) -> Bulk:
     if ch_type in _INT_RANGES:
         bounds = _INT_RANGES[ch_type]
-        return lambda v: _checked(_as_int(v), bounds)
+        return lambda values: _bulk_int(values, bounds)
     if ch_type == BOOL:
-        return lambda v: bool(v.value if isinstance(v, enum.Enum) else v)
-    return _as_str
+        return lambda values: [bool(v.value if isinstance(v, enum.Enum) else v) for v in values]
+    return _bulk_str
+
+
+def _bulk_int(values: list[Any], bounds: tuple[int, int]) -> list[int]:
+    if values and set(map(type, values)) == {int}:
+        if min(values) < bounds[0] or max(values) > bounds[1]:
+            raise PoisonRecordError(f"a value does not fit [{bounds[0]}, {bounds[1]}]")
+        return values
+    return [_checked(_as_int(v), bounds) for v in values]
+
+
+def _bulk_ns(values: list[Any]) -> list[int]:
+    return _bulk_int(values, _NS_RANGE)
+
+
+def _bulk_str(values: list[Any]) -> list[str]:
+    if values and set(map(type, values)) == {str}:
+        return values
+    return [_as_str(v) for v in values]
 
 
 def _as_int(value: Any) -> int:

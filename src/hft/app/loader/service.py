@@ -20,12 +20,13 @@ from typing import Any
 
 import attrs
 
+from hft.app.loader.arrow_columns import to_arrow
 from hft.app.loader.batches import build_batch, init_worker, segment_batch_in_worker
 from hft.app.loader.projection import TABLE_NAMES
-from hft.app.loader.rows import ColumnBatch, Projector
+from hft.app.loader.rows import ColumnBatch, DeadLetter, Projector
 from hft.app.loader.state import LoaderState
 from hft.ports.analytics import AnalyticsStore
-from hft.ports.segments import RawRecord, SealedSegmentInfo, SegmentClaims, SegmentSource
+from hft.ports.segments import RawFrame, SealedSegmentInfo, SegmentClaims, SegmentSource
 from hft.ports.sinks import SinkUnavailableError
 
 
@@ -70,7 +71,7 @@ class LoadResult:
 
     def add(self, batch: ColumnBatch) -> None:
         self.events += batch.events
-        self.dead_letters += len(batch.dead_letters)
+        self.dead_letters += sum(d.events for d in batch.dead_letters)
         for table, count in batch.row_counts().items():
             self.rows += count
             self.rows_by_table[table] = self.rows_by_table.get(table, 0) + count
@@ -124,37 +125,45 @@ class Loader:
         return result
 
     def load_tail(self, result: LoadResult) -> int:
-        """Load durable records not yet in a sealed segment (follow mode); returns how many."""
-        start = max(self._state.tail_seq(), self._last_sealed_shipped())
-        records = []
-        for record in self._source.tail_records(start + 1):
-            records.append(record)
-            if len(records) >= self._config.tail_max_records:
+        """Load events written after the last shipped segment (follow mode); returns how many
+        events it loaded. Sealed segments it covers are still loaded later; their tokens differ,
+        so readers dedup those rows by key (FINAL)."""
+        start = max(self._state.tail_seq(), self._last_sealed_shipped()) + 1
+        frames, events = [], 0
+        for frame in self._source.tail_frames(start):
+            frames.append(frame)
+            events += frame.count
+            if events >= self._config.tail_max_records:
                 break
-        if not records:
+        if not frames:
             return 0
-        batch = build_batch(self._source.log_id, records, self._source.decode, self._projector)
+        source = self._source
+        batch = build_batch(
+            source.log_id, frames, source.decode, self._projector, skip_through=start - 1
+        )
         unit = f"tail-{batch.first_seq:020d}-{batch.last_seq:020d}"
         result.retries += self._insert(unit, batch)
         self._state.write_dead_letters(unit, batch.dead_letters)
         self._state.set_tail_seq(batch.last_seq)
         result.add(batch)
-        return len(records)
+        return batch.events
 
     def replay_dead_letters(self) -> LoadResult:
-        """Try every dead letter again (after a fix); what loads goes through the same dedup,
-        what still fails stays in the folder with its new reason."""
+        """Try every dead letter again (after a fix); what loads goes through the same dedup
+        (rows keyed by (log_id, seq)), what still fails stays with its new reason."""
         result = LoadResult(self._dsn, self._source.log_id)
         for unit, letters in self._state.dead_letters().items():
-            batch = build_batch(
-                self._source.log_id,
-                [RawRecord(d.seq, d.data) for d in letters],
-                self._source.decode,
-                self._projector,
-            )
-            result.retries += self._insert(f"dlq-{unit}", batch)
-            self._state.write_dead_letters(unit, batch.dead_letters)
-            result.add(batch)
+            kept: list[DeadLetter] = []
+            for letter in letters:
+                only = None if letter.seq is None else frozenset({letter.seq})
+                frame = RawFrame(letter.first_seq, letter.count, letter.data)
+                batch = build_batch(
+                    self._source.log_id, [frame], self._source.decode, self._projector, only=only
+                )
+                result.retries += self._insert(f"dlq-{unit}-{letter.first_seq}", batch)
+                kept.extend(batch.dead_letters)
+                result.add(batch)
+            self._state.write_dead_letters(unit, kept)
         return result
 
     # -- internals ------------------------------------------------------------------------
@@ -198,8 +207,12 @@ class Loader:
 
     def _build(self, segment_id: str, skip: int) -> ColumnBatch:
         source = self._source
-        records = source.read_records(segment_id)
-        return build_batch(source.log_id, records, source.decode, self._projector, skip)
+        frames = source.read_frames(segment_id)
+        batch = build_batch(
+            source.log_id, frames, source.decode, self._projector, skip_through=skip
+        )
+        to_arrow(batch)
+        return batch
 
     def _ship(self, segment_id: str, batch: ColumnBatch) -> int:
         retries = self._insert(segment_id, batch)
@@ -209,7 +222,7 @@ class Loader:
             "first_seq": batch.first_seq,
             "last_seq": batch.last_seq,
             "rows": batch.row_counts(),
-            "dead_letters": len(batch.dead_letters),
+            "dead_letters": sum(d.events for d in batch.dead_letters),
         }
         self._state.mark_shipped(segment_id, marker)
         return retries
@@ -224,11 +237,12 @@ class Loader:
             total = batch.rows(table)
             for index, start in enumerate(range(0, total, chunk)):
                 part = {k: v[start : start + chunk] for k, v in columns.items()}
-                token = f"{batch.log_id}:{unit}:{table}:{index}:{part['seq'][0]}-{part['seq'][-1]}"
+                span = f"{_int(part['seq'][0])}-{_int(part['seq'][-1])}"
+                token = f"{batch.log_id}:{unit}:{table}:{index}:{span}"
                 retries += self._insert_with_retry(table, part, token)
         return retries
 
-    def _insert_with_retry(self, table: str, part: dict[str, list[Any]], token: str) -> int:
+    def _insert_with_retry(self, table: str, part: dict[str, Any], token: str) -> int:
         config = self._config
         delay, waited, retries = config.retry_initial_s, 0.0, 0
         while True:
@@ -252,3 +266,8 @@ class Loader:
             self._state.save_stats(
                 {"events_per_s": result.events_per_s, "rows_per_s": result.rows_per_s}
             )
+
+
+def _int(value: Any) -> int:
+    """A Python int from a list item or an Arrow scalar."""
+    return int(value.as_py() if hasattr(value, "as_py") else value)

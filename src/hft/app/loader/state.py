@@ -56,6 +56,8 @@ class LoaderState:
         lines = [
             json.dumps(
                 {
+                    "first_seq": d.first_seq,
+                    "count": d.count,
                     "seq": d.seq,
                     "reason": d.reason,
                     "data_b64": base64.b64encode(d.data).decode(),
@@ -73,7 +75,8 @@ class LoaderState:
         return found
 
     def dead_letter_count(self) -> int:
-        return sum(len(v) for v in self.dead_letters().values())
+        """Events in the dead-letter folder (a whole undecodable frame counts its events)."""
+        return sum(d.events for v in self.dead_letters().values() for d in v)
 
     def tail_seq(self) -> int:
         return int(self._read_json("tail.json", {"seq": 0})["seq"])
@@ -96,7 +99,14 @@ class LoaderState:
 
 
 def _letter(data: dict[str, Any]) -> DeadLetter:
-    return DeadLetter(int(data["seq"]), str(data["reason"]), base64.b64decode(data["data_b64"]))
+    seq = data.get("seq")
+    return DeadLetter(
+        int(data["first_seq"]),
+        int(data["count"]),
+        str(data["reason"]),
+        base64.b64decode(data["data_b64"]),
+        None if seq is None else int(seq),
+    )
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

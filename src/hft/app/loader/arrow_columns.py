@@ -1,0 +1,45 @@
+"""Column lists -> Arrow arrays typed after the declared ClickHouse types.
+
+Done where the rows are built (in the worker processes), so the process that inserts only
+ships ready buffers: Arrow arrays pickle as raw memory and insert without per-value work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from hft.app.loader.projection import TABLES
+from hft.app.loader.rows import ColumnBatch, PoisonRecordError
+
+_ARROW: dict[str, Any] = {
+    "Int64": pa.int64(),
+    "UInt64": pa.uint64(),
+    "UInt32": pa.uint32(),
+    "UInt16": pa.uint16(),
+    "Bool": pa.bool_(),
+    "String": pa.string(),
+    "LowCardinality(String)": pa.string(),
+}
+_TIMESTAMP = pa.timestamp("ns", tz="UTC")
+_TYPES = {t.name: dict(t.written) for t in TABLES}
+
+
+def to_arrow(batch: ColumnBatch) -> None:
+    """Replace every column list of `batch` by an Arrow array (in place)."""
+    for table, columns in batch.columns.items():
+        types = _TYPES[table]
+        for name, values in list(columns.items()):
+            columns[name] = _array(values, types[name])
+
+
+def _array(values: Any, ch_type: str) -> Any:
+    if isinstance(values, pa.Array):
+        return values
+    try:
+        if ch_type.startswith("DateTime64"):
+            return pa.array(values, pa.int64()).cast(_TIMESTAMP)
+        return pa.array(values, _ARROW[ch_type])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+        raise PoisonRecordError(f"column of {ch_type}: {exc}") from exc
