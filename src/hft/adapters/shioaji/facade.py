@@ -116,6 +116,9 @@ class ShioajiFacade:
     def cancel(self, intent_id: IntentId) -> None:
         self.orders.cancel(intent_id)
 
+    def reconcile(self, intent_id: IntentId) -> None:
+        self.orders.reconcile(intent_id)
+
     def poll(self, now_ns: int, max_reports: int = 1024) -> Sequence[BrokerReport]:
         return self.orders.poll(now_ns, max_reports)
 

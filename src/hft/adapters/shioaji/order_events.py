@@ -31,6 +31,8 @@ from hft.domain.orders import (
     OrderCancelled,
     OrderFilled,
     OrderRejected,
+    OrderStatusReport,
+    VenueOrderState,
 )
 from hft.domain.values import IntentId, Price, Qty
 from hft.ports.clock import Clock
@@ -38,6 +40,12 @@ from hft.ports.clock import Clock
 MAX_ORPHAN_EVENTS = 4_096
 MAX_SEEN_DEALS = 200_000
 _LIVE = frozenset({"Submitted", "PartFilled", "Filled"})
+_VENUE_STATE = {
+    "Cancelled": VenueOrderState.CANCELLED,
+    "Filled": VenueOrderState.FILLED,
+    "Failed": VenueOrderState.REJECTED,
+}
+"""SDK order status -> the venue state of a reconciliation; the rest are still WORKING."""
 
 
 @attrs.define
@@ -130,6 +138,23 @@ class OrderEventRouter:
         if action == "cancel" and not working.terminal:
             self._rejected(working, "cancel", "not cancelled per the venue's status")
 
+    def answer_status(self, working: Working, trade: Any) -> None:
+        """A reconciliation answer: every fill of `trade` (same fill ids), then its status."""
+        if not working.trade_id:
+            self.absorb_trade(working, trade)
+        deals = list(trade.status.deals)
+        for deal in deals:
+            key = self._fill_key(working, str(deal.seq), deal.ts, deal.quantity)
+            self._seen[key] = None
+            self._emit(self._filled(working, key, deal.price, deal.quantity, deal.ts))
+        state = _VENUE_STATE.get(enum_text(trade.status.status), VenueOrderState.WORKING)
+        filled = int(trade.status.deal_quantity or 0) or sum(int(d.quantity) for d in deals)
+        self._emit(
+            OrderStatusReport(
+                intent_id=working.intent_id, state=state, filled_qty=filled, ts_ns=self._now()
+            )
+        )
+
     def give_up(self, working: Working, attempts: int) -> None:
         """The venue has no trace of the order after `attempts` reconciliations."""
         action, working.unknown_action = working.unknown_action, ""
@@ -172,9 +197,7 @@ class OrderEventRouter:
         )
 
     def _deal(self, working: Working, seq: str, price: float, qty: int, ts: float) -> None:
-        key = (
-            f"{working.market}:{seq}" if seq else f"{working.market}:{working.trade_id}:{ts}:{qty}"
-        )
+        key = self._fill_key(working, seq, ts, qty)
         if key in self._seen:
             self.duplicate_deals += 1
             return
@@ -184,17 +207,21 @@ class OrderEventRouter:
         self._accept(working)
         working.filled += int(qty)
         working.terminal = working.terminal or working.filled >= working.qty_total
+        self._emit(self._filled(working, key, price, qty, ts))
+
+    def _filled(self, working: Working, key: str, price: float, qty: int, ts: float) -> OrderFilled:
         ts_ns = ts_ns_from_seconds(ts) if ts else self._now()
         price_px = Price(scaled_from_float(price))
-        self._emit(
-            OrderFilled(
-                intent_id=working.intent_id,
-                fill_id=key,
-                price=price_px,
-                qty=Qty(int(qty)),
-                ts_ns=ts_ns,
-            )
+        return OrderFilled(
+            intent_id=working.intent_id, fill_id=key, price=price_px, qty=Qty(int(qty)), ts_ns=ts_ns
         )
+
+    @staticmethod
+    def _fill_key(working: Working, seq: str, ts: float, qty: int) -> str:
+        # An empty sequence must not bypass dedup: fall back to what identifies the deal.
+        if seq:
+            return f"{working.market}:{seq}"
+        return f"{working.market}:{working.trade_id}:{ts}:{qty}"
 
     def _accept(self, working: Working) -> None:
         if working.accepted:

@@ -4,8 +4,11 @@
 limits, token bucket of 250 per 10 s, room in the call queue) and return; a `CallWorker` makes
 the blocking SDK call. The venue's answers (the returned trade, order and deal callbacks)
 become `BrokerReport`s. A call whose fate is unknown (a timeout, `OrderOutcomeUnknownError`)
-reports `OrderOutcomeUnknown` and is reconciled with `update_status` + `list_trades`, matched
-by the order's custom_field tag; it is never resent.
+reports `OrderOutcomeUnknown`; it is never resent. `reconcile(intent_id)` asks the venue
+(`update_status` + `list_trades`, the trade matched by id or by the order's custom_field tag)
+and answers with the trade's fills (same fill ids) and one `OrderStatusReport`. With
+`auto_reconcile=True` the adapter also reconciles unknown outcomes on its own, reporting what
+the venue's trade shows (accept, fills, cancel, or a rejection once it gives up).
 """
 
 from __future__ import annotations
@@ -29,10 +32,21 @@ from hft.adapters.shioaji.health import LatencyWindow
 from hft.adapters.shioaji.order_events import OrderEventRouter, Working
 from hft.adapters.shioaji.order_mapping import InvalidOrderError, build_sdk_order, tag_for
 from hft.adapters.shioaji.prices import float_from_scaled
-from hft.adapters.shioaji.ratelimit import ORDERS_PER_WINDOW, TokenBucket
+from hft.adapters.shioaji.ratelimit import (
+    ACCOUNT_QUERIES_PER_WINDOW,
+    ORDERS_PER_WINDOW,
+    TokenBucket,
+)
 from hft.adapters.shioaji.session import ShioajiSession
 from hft.adapters.shioaji.worker import CallWorker
-from hft.domain.orders import BrokerOrder, BrokerReport, OrderOutcomeUnknown, OrderRejected
+from hft.domain.orders import (
+    BrokerOrder,
+    BrokerReport,
+    OrderOutcomeUnknown,
+    OrderRejected,
+    OrderStatusReport,
+    VenueOrderState,
+)
 from hft.domain.values import InstrumentKind, IntentId, Price, Qty
 from hft.ports.clock import Clock
 
@@ -57,6 +71,7 @@ class OrdersConfig:
 
     queue_capacity: int = 1_024
     sdk_timeout_ms: int = 5_000
+    auto_reconcile: bool = False
     reconcile_after_ns: int = 2 * SECOND_NS
     max_reconcile_attempts: int = 5
     report_capacity: int = 65_536
@@ -89,6 +104,7 @@ class ShioajiBroker:
         self._clock = clock
         self._worker = worker or CallWorker(self.config.queue_capacity)
         self._bucket = TokenBucket(clock, *ORDERS_PER_WINDOW)
+        self._queries = TokenBucket(clock, *ACCOUNT_QUERIES_PER_WINDOW)
         self._lock = threading.RLock()
         self._working: dict[IntentId, Working] = {}
         self._reports: deque[BrokerReport] = deque()
@@ -155,8 +171,21 @@ class ShioajiBroker:
         self._take_token()
         self._worker.submit(lambda: self._do_cancel(working))
 
+    def reconcile(self, intent_id: IntentId) -> None:
+        with self._lock:
+            working = self._working.get(intent_id)
+        if working is None:
+            # Never placed through this adapter: no tag to look for at the venue.
+            self._report(self._not_found(intent_id))
+            return
+        self._require_session()
+        if not self._queries.try_take():
+            raise RateLimitedError("status query limit (25 per 5 s) reached; nothing was sent")
+        self._worker.submit(lambda: self._do_status(working))
+
     def poll(self, now_ns: int, max_reports: int = 1024) -> Sequence[BrokerReport]:
-        self._schedule_reconciles(now_ns)
+        if self.config.auto_reconcile:
+            self._schedule_reconciles(now_ns)
         with self._lock:
             n = min(max_reports, len(self._reports))
             return [self._reports.popleft() for _ in range(n)]
@@ -197,11 +226,33 @@ class ShioajiBroker:
             return
         self._call(working, "cancel", lambda c: c.cancel_order(working.trade, **self._t))
 
+    def _do_status(self, working: Working) -> None:
+        try:
+            trades = self._venue_trades()
+        except Exception as failure:  # the query itself failed: the answer stays unknown
+            self._call_failed(working, "reconcile", failure)
+            return
+        with self._lock:
+            match = self._router.find_trade(working, trades)
+            if match is None:
+                self._report(self._not_found(working.intent_id))
+            else:
+                self._router.answer_status(working, match)
+
+    def _venue_trades(self) -> list[Any]:
+        client = self._session.client
+        client.update_status(timeout=self.config.sdk_timeout_ms)
+        return list(client.list_trades())
+
+    def _not_found(self, intent_id: IntentId) -> OrderStatusReport:
+        now = self._clock.now_ns()
+        return OrderStatusReport(
+            intent_id=intent_id, state=VenueOrderState.NOT_FOUND, filled_qty=0, ts_ns=now
+        )
+
     def _do_reconcile(self, working: Working) -> None:
         try:
-            client = self._session.client
-            client.update_status(timeout=self.config.sdk_timeout_ms)
-            trades = client.list_trades()
+            trades = self._venue_trades()
         except Exception:  # still unknown: try again later, never resend
             self._reschedule(working)
             return

@@ -7,7 +7,7 @@ anything that does not land exactly on `1/PRICE_SCALE` is refused, never rounded
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from hft.adapters.shioaji.errors import OffGridPriceError
 from hft.domain.values import PRICE_SCALE
@@ -18,13 +18,13 @@ _SCALE_EXP = len(str(PRICE_SCALE)) - 1
 def scaled_from_decimal(value: Decimal) -> int:
     """`Decimal('1002.5')` -> 10_025_000. Raises `OffGridPriceError` below 1/PRICE_SCALE."""
     try:
-        shifted = value.scaleb(_SCALE_EXP)
-        whole = int(shifted)
-    except (InvalidOperation, OverflowError, ValueError) as bad:
+        numerator, denominator = value.as_integer_ratio()
+    except (ValueError, OverflowError, AttributeError, TypeError) as bad:
         raise OffGridPriceError(f"not a finite price: {value!r}") from bad
-    if whole != shifted:
+    factor, remainder = divmod(PRICE_SCALE, denominator)
+    if remainder:
         raise OffGridPriceError(f"price {value} is finer than 1/{PRICE_SCALE}")
-    return whole
+    return numerator * factor
 
 
 def scaled_from_float(value: float) -> int:

@@ -20,13 +20,15 @@ GapFactory = Callable[[int], FeedGapDetected]
 class DropNewestQueue:
     """Holds at most `capacity` events plus one pending gap marker. Thread-safe; never blocks."""
 
-    def __init__(self, capacity: int, make_gap: GapFactory) -> None:
+    def __init__(
+        self, capacity: int, make_gap: GapFactory, lock: threading.Lock | None = None
+    ) -> None:
         if capacity <= 0:
             raise ValueError("queue capacity must be positive")
         self._capacity = capacity
         self._make_gap = make_gap
         self._items: deque[Event] = deque()
-        self._lock = threading.Lock()
+        self._lock = lock or threading.Lock()
         self._dropped_run = 0
         self.dropped_total = 0
         self.accepted_total = 0
@@ -34,16 +36,20 @@ class DropNewestQueue:
     def offer(self, event: Event) -> bool:
         """Enqueue `event`; `False` if it was dropped because the queue is full."""
         with self._lock:
-            if len(self._items) >= self._capacity:
-                self._dropped_run += 1
-                self.dropped_total += 1
-                return False
-            if self._dropped_run:
-                self._items.append(self._make_gap(self._dropped_run))
-                self._dropped_run = 0
-            self._items.append(event)
-            self.accepted_total += 1
-            return True
+            return self.offer_locked(event)
+
+    def offer_locked(self, event: Event) -> bool:
+        """`offer` for a caller that already holds the lock this queue was built with."""
+        if len(self._items) >= self._capacity:
+            self._dropped_run += 1
+            self.dropped_total += 1
+            return False
+        if self._dropped_run:
+            self._items.append(self._make_gap(self._dropped_run))
+            self._dropped_run = 0
+        self._items.append(event)
+        self.accepted_total += 1
+        return True
 
     def put_marker(self, event: Event) -> None:
         """Enqueue a control event (a watchdog gap) even when full: it is never dropped."""

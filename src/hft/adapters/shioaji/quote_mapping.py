@@ -76,13 +76,17 @@ class QuoteMapper:
             BIDASK_FOP: self._bidask,
         }
 
-    def map(self, channel: str, payload: Any) -> QuoteReceived | QuoteShapeRefusal:
-        """Map `payload` received on `channel` (one of `EXPECTED_SHAPES`)."""
+    def map(
+        self, channel: str, payload: Any, now_ns: int | None = None
+    ) -> QuoteReceived | QuoteShapeRefusal:
+        """Map `payload` received on `channel` (one of `EXPECTED_SHAPES`) at `now_ns`
+        (the receive time; read from the clock when not given)."""
         if type(payload) is not EXPECTED_SHAPES[channel]:
             shape = type(payload).__name__
             return QuoteShapeRefusal(channel, shape, "not a quote_version v1 shape")
         try:
-            return self._build[channel](payload)
+            received = self._clock.now_ns() if now_ns is None else now_ns
+            return self._build[channel](payload, received)
         except (ValueError, TypeError, AttributeError, ArithmeticError) as bad:
             return QuoteShapeRefusal(channel, type(payload).__name__, f"bad field: {bad}")
         except BaseException as bad:
@@ -95,7 +99,7 @@ class QuoteMapper:
         self._versions[code] = version
         return version
 
-    def _tick(self, tick: Any) -> QuoteReceived:
+    def _tick(self, tick: Any, received_ns: int) -> QuoteReceived:
         code = tick.code
         last_px = _px(tick.close)
         if last_px <= 0:
@@ -104,14 +108,14 @@ class QuoteMapper:
             originator_id=code,
             originator_version=self._next_version(code),
             ts_event_ns=taipei_naive_to_utc_ns(tick.datetime),
-            ts_init_ns=self._clock.now_ns(),
+            ts_init_ns=received_ns,
             symbol=code,
             last_px=last_px,
             last_qty=tick.volume,
             simtrade=bool(tick.simtrade),
         )
 
-    def _bidask(self, book: Any) -> QuoteReceived:
+    def _bidask(self, book: Any, received_ns: int) -> QuoteReceived:
         code = book.code
         bid_px, ask_px = book.bid_price, book.ask_price
         bid_qty, ask_qty = book.bid_volume, book.ask_volume
@@ -119,7 +123,7 @@ class QuoteMapper:
             originator_id=code,
             originator_version=self._next_version(code),
             ts_event_ns=taipei_naive_to_utc_ns(book.datetime),
-            ts_init_ns=self._clock.now_ns(),
+            ts_init_ns=received_ns,
             symbol=code,
             bid_px=_px(bid_px[0]),
             bid_qty=bid_qty[0],

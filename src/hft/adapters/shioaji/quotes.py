@@ -70,14 +70,15 @@ class ShioajiMarketData:
         self.config = config or FeedConfig()
         self._mapper = QuoteMapper(clock)
         self._gap_versions = itertools.count(1)  # next() is atomic: producer and poller share it
-        self._queue = DropNewestQueue(self.config.capacity, self._gap)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # shared with the queue: one lock per callback
+        self._queue = DropNewestQueue(self.config.capacity, self._gap, self._lock)
         self._symbols: dict[str, None] = {}
         self._rejections: deque[QuoteShapeRejected] = deque()
         self.rejected_total = 0
         self.resubscribes = 0
         self.last_message_ns = 0
         self._last_watchdog_ns = 0
+        self._subscribed_ns = 0
         session.add_registrar(self.register)
 
     # -- MarketDataFeed -------------------------------------------------------------------
@@ -128,18 +129,19 @@ class ShioajiMarketData:
         self._on_payload(BIDASK_FOP, args[-1])
 
     def _on_payload(self, channel: str, payload: Any) -> None:
+        now = self._clock.now_ns()
         with self._lock:
-            self.last_message_ns = self._clock.now_ns()
-            mapped = self._mapper.map(channel, payload)
+            self.last_message_ns = now
+            mapped = self._mapper.map(channel, payload, now)
             if isinstance(mapped, QuoteShapeRefusal):
                 self._reject(mapped)
             else:
-                self._queue.offer(mapped)
+                self._queue.offer_locked(mapped)
 
     # -- watchdog, health, alerts ---------------------------------------------------------
     def check_silence(self, now_ns: int) -> bool:
         """Resubscribe everything if subscribed and silent for `silence_ns`; True if it did."""
-        quiet_since = max(self.last_message_ns, self._last_watchdog_ns)
+        quiet_since = max(self.last_message_ns, self._last_watchdog_ns, self._subscribed_ns)
         if not self._symbols or now_ns - quiet_since < self.config.silence_ns:
             return False
         if not self._session.connected:
@@ -150,8 +152,7 @@ class ShioajiMarketData:
             contract = self._reference.contract(symbol)
             self._send(contract, subscribe=False)
             self._send(contract, subscribe=True)
-        with self._lock:
-            self._queue.put_marker(self._gap(0, f"silent for {now_ns - quiet_since} ns"))
+        self._queue.put_marker(self._gap(0, f"silent for {now_ns - quiet_since} ns"))
         return True
 
     def drain_rejections(self) -> list[QuoteShapeRejected]:
@@ -179,6 +180,8 @@ class ShioajiMarketData:
         except NotLoggedInError:
             return  # remembered in _symbols; `register` replays it after the next login
         call = target.subscribe if subscribe else target.unsubscribe
+        if subscribe:
+            self._subscribed_ns = self._clock.now_ns()  # silence is measured from here too
         for quote_type in self.config.quote_types:
             call(contract, quote_type=_SDK_QUOTE_TYPES[quote_type], version=sj.QuoteVersion.v1)
 
