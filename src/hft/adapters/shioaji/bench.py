@@ -16,7 +16,6 @@ from typing import Any
 import msgspec
 import shioaji as sj
 
-from hft.adapters.memory import SystemClock
 from hft.adapters.shioaji.contracts import ShioajiReferenceData
 from hft.adapters.shioaji.credentials import Credentials
 from hft.adapters.shioaji.quotes import FeedConfig, ShioajiMarketData
@@ -52,8 +51,13 @@ def sample_ticks(count: int = _DISTINCT) -> list[Any]:
     ]
 
 
+class _WallClock:
+    def now_ns(self) -> int:
+        return time.time_ns()
+
+
 def _feed(capacity: int) -> ShioajiMarketData:
-    clock = SystemClock()
+    clock = _WallClock()
 
     def no_client(simulation: bool) -> Any:
         raise RuntimeError("the benchmark never logs in")
