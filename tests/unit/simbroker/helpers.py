@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from hft.adapters.simbroker import OrderBook, SimVenue, StepPlan
+from hft.adapters.simbroker import OrderBook, SimVenue, StepPlan, price_grid
 from hft.domain.orders import BrokerOrder, BrokerReport, PriceType, TimeInForce
 from hft.domain.values import PRICE_SCALE, IntentId, Price, Qty, Side, Symbol
 
@@ -61,3 +62,59 @@ def order(
 
 def kinds(reports: Sequence[BrokerReport]) -> list[str]:
     return [type(r).__name__ for r in reports]
+
+
+Call = tuple[Any, ...]
+Seen = tuple[str, int, Any]
+
+
+class Session:
+    """Applies `tests.strategies.sim.calls` to a venue: prices are grid offsets from the
+    reference, cancels and amends pick an earlier place by index."""
+
+    def __init__(self, venue: SimVenue, symbol: str = "2330") -> None:
+        instrument = venue.reference.instrument(symbol)
+        assert instrument is not None
+        self.venue, self.symbol = venue, symbol
+        self.grid = price_grid(instrument)
+        self.middle = self.grid.index(instrument.reference.scaled)
+        self.placed: list[str] = []
+
+    def apply(self, n: int, call: Call) -> None:
+        kind, broker = call[0], self.venue.broker
+        if kind == "place":
+            _, side, offset, qty, tif = call
+            self.placed.append(f"s{n}")
+            broker.place(
+                BrokerOrder(
+                    intent_id=IntentId(f"s{n}"),
+                    symbol=Symbol(self.symbol),
+                    side=side,
+                    qty=Qty(qty),
+                    price=Price(self.grid[self.middle + offset]),
+                    tif=tif,
+                )
+            )
+        elif kind == "cancel" and self.placed:
+            broker.cancel(IntentId(self.placed[call[1] % len(self.placed)]))
+        elif kind == "amend" and self.placed:
+            _, k, offset, cut = call
+            price = Price(self.grid[self.middle + offset])
+            broker.amend(
+                IntentId(self.placed[k % len(self.placed)]), price, Qty(cut) if cut else None
+            )
+        elif kind == "wait":
+            self.venue.advance(self.venue.now_ns + call[1])
+
+
+def drive(venue: SimVenue, calls: Sequence[Call], symbol: str = "2330") -> list[Seen]:
+    """Run `calls` and return every report and quote seen, tagged with kind and poll time."""
+    venue.feed.subscribe([symbol])
+    session = Session(venue, symbol)
+    seen: list[Seen] = []
+    for n, call in enumerate(calls):
+        session.apply(n, call)
+        now = venue.now_ns
+        seen.extend(("report", now, r) for r in venue.broker.poll(now))
+        seen.extend(("quote", now, q) for q in venue.feed.poll(now))
+    return seen
