@@ -16,6 +16,9 @@ EXIT_USAGE = 2  # bad arguments or missing configuration (credentials, paths)
 COMMAND_MODULES: tuple[str, ...] = (
     "hft.app.cli.schema",
     "hft.app.cli.wal",
+    "hft.app.cli.shioaji",
+    "hft.app.cli.sim",
+    "hft.app.cli.replay",
 )
 
 

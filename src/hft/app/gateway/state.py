@@ -59,6 +59,8 @@ class GatewayState:
         if isinstance(event, SessionStarted):
             self.session = event
             self.limits = event.limits()
+            if event.dedup_capacity and event.dedup_capacity != self.window.capacity:
+                self.window = dedup.with_capacity(self.window, event.dedup_capacity)
 
     def apply_all(self, events: Iterable[DomainEvent]) -> None:
         for event in events:

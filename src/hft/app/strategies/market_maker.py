@@ -8,7 +8,7 @@ stops quoting the side that would grow it. Integer ticks throughout.
 from __future__ import annotations
 
 from hft.app.strategy import Strategy, StrategyContext
-from hft.domain.intent import IntentCancelled, IntentFilled, IntentRejected
+from hft.domain.intent import IntentCancelled, IntentFilled, IntentRejected, is_working
 from hft.domain.market import QuoteReceived
 from hft.domain.values import Price, Side
 
