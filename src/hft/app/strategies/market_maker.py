@@ -45,13 +45,11 @@ class MarketMaker(Strategy):
         if current is not None:
             intent_id, at = current
             live = ctx.intent(intent_id)
-            if (
-                live is not None
-                and price is not None
-                and abs(price - at) <= self._tolerance(ctx, symbol, at)
-            ):
+            near = price is not None and abs(price - at) <= self._tolerance(ctx, symbol, at)
+            if near and live is not None:
                 return
-            ctx.cancel(intent_id)
+            if live is not None and is_working(live.status):
+                ctx.cancel(intent_id)
             del self.resting[(symbol, side)]
         if price is not None:
             placed = ctx.order(symbol, side, price, self.qty)
