@@ -51,13 +51,12 @@ class SimFeed:
         self, now_ns: int, max_events: int = 1024
     ) -> Sequence[QuoteReceived | FeedGapDetected]:
         self._advance(now_ns)
-        self._flush_gap(now_ns)
         buffer = self._buffer
-        if len(buffer) <= max_events:
-            batch = list(buffer)
-            buffer.clear()
-            return batch
-        return [buffer.popleft() for _ in range(max_events)]
+        batch = [buffer.popleft() for _ in range(min(max_events, len(buffer)))]
+        if len(batch) < max_events and self._dropped:
+            self._flush_gap(now_ns)  # the buffer is empty now: the gap follows the kept quotes
+            batch.append(buffer.popleft())
+        return batch
 
     def publish(self, symbol: str, ts_ns: int, top: TopOfBook) -> None:
         """Called by the venue after each market step of `symbol`."""
