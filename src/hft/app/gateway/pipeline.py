@@ -38,18 +38,35 @@ def process(core: GatewayCore, cmd: SubmitIntent) -> Verdict:
         core.emit(intent.decide_deduplicated(cmd, decision.first_intent_id, ts_ns=now))
         return Verdict.DEDUPLICATED
     core.emit(intent.decide_submit(cmd, ts_ns=now))
-    reason = invalid or _dedup_reason(decision) or _target_reason(core, cmd)
-    if reason is None:
-        assert instrument is not None  # validate_submit refuses unknown symbols
-        reason = _admit_and_reserve(core, cmd, instrument, now)
-    if reason is None and not core.lease.is_leader(now):
-        reason = RejectReason.NOT_LEADER
+    try:
+        reason = _checks(core, cmd, instrument, invalid or _dedup_reason(decision), now)
+    except Exception as exc:  # any step's failure must release what it holds, and say why
+        detail = f"{type(exc).__name__}: {exc}"
+        reject(core, cmd.intent_id, RejectReason.INTERNAL_ERROR, now, detail)
+        return Verdict.REJECTED
     if reason is not None:
         reject(core, cmd.intent_id, reason, now)
         return Verdict.REJECTED
     core.emit(intent.decide_accept(core.state.intents[cmd.intent_id], ts_ns=now))
     core.counters.accepted += 1
     return Verdict.ACCEPTED
+
+
+def _checks(
+    core: GatewayCore,
+    cmd: SubmitIntent,
+    instrument: Instrument | None,
+    reason: RejectReason | None,
+    now: int,
+) -> RejectReason | None:
+    """Steps 2b-6 after the submission is recorded; the first reason to refuse, or None."""
+    reason = reason or _target_reason(core, cmd)
+    if reason is None:
+        assert instrument is not None  # validate_submit refuses unknown symbols
+        reason = _admit_and_reserve(core, cmd, instrument, now)
+    if reason is None and not core.lease.is_leader(now):
+        reason = RejectReason.NOT_LEADER
+    return reason
 
 
 def reject(
