@@ -15,6 +15,7 @@ EXIT_USAGE = 2  # bad arguments or missing configuration (credentials, paths)
 # One module per command group. Each defines `register(cli, bench)` and adds its commands.
 COMMAND_MODULES: tuple[str, ...] = (
     "hft.app.cli.schema",
+    "hft.app.cli.load",
     "hft.app.cli.wal",
     "hft.app.cli.shioaji",
     "hft.app.cli.sim",

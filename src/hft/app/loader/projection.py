@@ -38,6 +38,8 @@ class Col:
     name: str
     ch_type: str
     fields: tuple[str, ...] = ()
+    by_type: tuple[tuple[str, str], ...] = ()
+    """(event type, value): a constant for the column when the event is of that type."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -73,9 +75,15 @@ INTENT_TYPES = _types(
     "IntentCompleted", "IntentExpired", "IntentOutcomeUnknown", "IntentReconciled",
 )  # fmt: skip
 POLICY_TYPES = _types(
-    "GatewayHalted", "GatewayResumed", "GatewayDegraded", "GatewayRecovered",
-    "GatewayModeChanged", "PolicyChanged", "GatewayPolicyChanged",
-)  # fmt: skip
+    "GatewayStarted", "GatewayHalted", "GatewayResumed", "GatewayDegraded", "GatewayRecovered"
+)
+MODE_AFTER = (
+    ("GatewayHalted", "HALT"),
+    ("GatewayResumed", "NORMAL"),
+    ("GatewayDegraded", "DEGRADED"),
+    ("GatewayRecovered", "NORMAL"),
+)
+"""The policy mode each transition leads to (GatewayStarted keeps the mode it had)."""
 
 _INTENT_ID = ("intent_id", "@originator_id")
 _PROMOTION = (
@@ -185,9 +193,9 @@ TABLES: tuple[TableSpec, ...] = (
         (
             Col("gateway_id", STR, ("gateway_id", "@originator_id")),
             Col("type", LC, ("@type",)),
-            Col("mode", LC, ("mode", "to_mode", "new_mode")),
+            Col("mode", LC, ("mode",), MODE_AFTER),
             Col("reason", LC),
-            Col("operator", STR, ("operator", "actor", "by")),
+            Col("operator", STR, ("operator", "source")),
         ),
     ),
     TableSpec(
@@ -224,7 +232,7 @@ TABLES: tuple[TableSpec, ...] = (
         (
             Col("target", STR, ("gateway_id", "@originator_id")),
             Col("type", LC, ("@type",)),
-            Col("operator", STR, ("operator", "actor", "by")),
+            Col("operator", STR, ("operator", "source")),
             Col("reason", STR),
         ),
         only_if="operator",

@@ -227,6 +227,9 @@ def _merge_by_seq(chunks: list[Columns]) -> Columns:
 def _column_plan(col: Col, fields: set[str], type_name: str, v: int) -> _ColumnPlan:
     name = col.name
     bulk = _bulk_converter(col.ch_type)
+    constants = dict(col.by_type)
+    if type_name in constants:
+        return _ColumnPlan(name, None, bulk, constants[type_name])
     for source in col.sources:
         if source == "@type":
             return _ColumnPlan(name, None, bulk, type_name)

@@ -13,7 +13,7 @@ from pathlib import Path
 import attrs
 
 from hft.app.bootstrap import clickhouse as ch
-from hft.app.loader.service import Loader, LoaderConfig, LoadResult
+from hft.app.loader.service import Loader, LoaderConfig, LoaderGaveUpError, LoadResult
 from hft.app.loader.state import LoaderState
 
 EXAMPLE_QUERY = (
@@ -60,7 +60,12 @@ def build_loader(
 
 
 def load_run(
-    run_dir: Path, dsn: str | None = None, *, workers: int = 1, state_dir: Path | None = None
+    run_dir: Path,
+    dsn: str | None = None,
+    *,
+    workers: int = 1,
+    state_dir: Path | None = None,
+    retry_budget_s: float | None = 60.0,
 ) -> LoadResult:
     """Load everything in the run's WAL (sealed segments, then the unsealed tail) into `dsn`
     (default: $CLICKHOUSE_URL, else the embedded database in `run_dir/clickhouse`).
@@ -71,7 +76,8 @@ def load_run(
     """
     paths = run_paths(run_dir, state_dir)
     target = ch.resolve_dsn(dsn, paths.run_dir)
-    loader, store = build_loader(paths, target, LoaderConfig(workers=workers))
+    config = LoaderConfig(workers=workers, retry_budget_s=retry_budget_s)
+    loader, store = _open_with_retry(paths, target, config, None)
     try:
         result = loader.load_sealed()
         started = time.perf_counter() - result.wall_s
@@ -79,6 +85,16 @@ def load_run(
             pass
         result.wall_s = time.perf_counter() - started
         return result
+    finally:
+        store.close()
+
+
+def replay_run_dead_letters(run_dir: Path, dsn: str | None = None) -> LoadResult:
+    """Retry every dead letter of the run through the same dedup (see `Loader`)."""
+    paths = run_paths(run_dir)
+    loader, store = build_loader(paths, ch.resolve_dsn(dsn, paths.run_dir))
+    try:
+        return loader.replay_dead_letters()
     finally:
         store.close()
 
@@ -122,14 +138,16 @@ def follow_run(
 def _open_with_retry(
     paths: RunPaths, dsn: str, config: LoaderConfig, stop: threading.Event | None
 ) -> tuple[Loader, ch.ClickHouseStore]:
-    delay = config.retry_initial_s
+    delay, waited = config.retry_initial_s, 0.0
     while True:
         try:
             return build_loader(paths, dsn, config)
-        except ch.SinkUnavailableError:
-            if stop is not None and stop.is_set():
-                raise
+        except ch.SinkUnavailableError as exc:
+            budget = config.retry_budget_s
+            if (stop is not None and stop.is_set()) or (budget is not None and waited >= budget):
+                raise LoaderGaveUpError(f"store unavailable for {waited:.1f} s: {exc}") from exc
             time.sleep(delay)
+            waited += delay
             delay = min(delay * 2, config.retry_max_s)
 
 

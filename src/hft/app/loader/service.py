@@ -148,6 +148,10 @@ class Loader:
         result.add(batch)
         return batch.events
 
+    def loaded_through(self) -> int:
+        """The highest sequence number known to be in the store (tail or shipped segment)."""
+        return max(self._state.tail_seq(), self._last_sealed_shipped())
+
     def replay_dead_letters(self) -> LoadResult:
         """Try every dead letter again (after a fix); what loads goes through the same dedup
         (rows keyed by (log_id, seq)), what still fails stays with its new reason."""

@@ -1,0 +1,108 @@
+"""`hft bench load`: loader throughput and end-to-end lag into embedded ClickHouse."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from hft.app.bootstrap import clickhouse as ch
+from hft.app.bootstrap import wal as walboot
+from hft.app.loader.run import build_loader, load_run, run_paths
+from hft.app.loader.sample import sample_events, write_sample_wal
+from hft.app.loader.service import LoaderConfig, LoadResult
+
+
+def run_load_bench(events: int, lag_seconds: float, rate: int) -> dict[str, Any]:
+    """One JSON-able object: rows/s with 1 and 2 workers, and lag p50/p99 at `rate`."""
+    with tempfile.TemporaryDirectory(prefix="hft-bench-load-") as tmp:
+        root = Path(tmp)
+        run_dir = root / "run"
+        write_sample_wal(run_dir / "wal", events)
+        out: dict[str, Any] = {"events": events}
+        for workers in (1, 2):
+            result = load_run(
+                run_dir,
+                ch.embedded_dsn(root / f"db{workers}"),
+                workers=workers,
+                state_dir=root / f"state{workers}",
+            )
+            out[f"rows_per_s_{workers}w"] = round(result.rows_per_s)
+            out[f"events_per_s_{workers}w"] = round(result.events_per_s)
+            out[f"rows_{workers}w"] = result.rows
+        out["rows_per_s"] = max(out["rows_per_s_1w"], out["rows_per_s_2w"])
+        out.update(_lag_run(root / "lag", lag_seconds, rate))
+    return out
+
+
+def _lag_run(run_dir: Path, seconds: float, rate: int) -> dict[str, Any]:
+    """A writer appends `rate` events/s (policy fsync) while a follower loads the tail; lag of
+    a batch = first moment the loader had inserted its last event - when it was appended."""
+    log = walboot.open_event_log(str(run_dir / "wal"), walboot.wal_config("fsync"))
+    loaded: list[tuple[float, int]] = []
+    stop = threading.Event()
+    follower = threading.Thread(target=_follow, args=(run_dir, stop, loaded), daemon=True)
+    follower.start()
+    appended = _append_steadily(log, seconds, rate)
+    log.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (not loaded or loaded[-1][1] < appended[-1][1]):
+        time.sleep(0.05)
+    stop.set()
+    follower.join()
+    lags = sorted(_lags(appended, loaded))
+    return {
+        "lag_rate_events_per_s": rate,
+        "lag_events": appended[-1][1] if appended else 0,
+        "end_to_end_lag_ms": {"p50": _pct(lags, 0.50), "p99": _pct(lags, 0.99)},
+    }
+
+
+def _append_steadily(log: Any, seconds: float, rate: int) -> list[tuple[float, int]]:
+    tick_s = 0.01
+    per_tick = max(1, int(rate * tick_s))
+    source = sample_events(int(seconds * rate) + per_tick)
+    appended: list[tuple[float, int]] = []
+    start = time.monotonic()
+    for tick in range(int(seconds / tick_s)):
+        batch = [next(source) for _ in range(per_tick)]
+        receipt = log.append(batch)
+        appended.append((time.monotonic(), receipt.last_seq))
+        pause = start + (tick + 1) * tick_s - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+    return appended
+
+
+def _follow(run_dir: Path, stop: threading.Event, loaded: list[tuple[float, int]]) -> None:
+    paths = run_paths(run_dir)
+    dsn = ch.embedded_dsn(run_dir)
+    loader, store = build_loader(paths, dsn, LoaderConfig(retry_budget_s=None))
+    result = LoadResult(dsn, "")
+    try:
+        while not stop.is_set():
+            moved = loader.load_sealed().events + loader.load_tail(result)
+            if moved:
+                loaded.append((time.monotonic(), loader.loaded_through()))
+            else:
+                stop.wait(0.02)
+    finally:
+        store.close()
+
+
+def _lags(appended: list[tuple[float, int]], loaded: list[tuple[float, int]]) -> list[float]:
+    lags, cursor = [], 0
+    for at, seq in appended:
+        while cursor < len(loaded) and loaded[cursor][1] < seq:
+            cursor += 1
+        if cursor < len(loaded):
+            lags.append((loaded[cursor][0] - at) * 1000)
+    return lags
+
+
+def _pct(sorted_values: list[float], q: float) -> float | None:
+    if not sorted_values:
+        return None
+    return round(sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))], 1)
