@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
+from hft.adapters.memory import InMemoryEventLog
 from hft.domain.orders import (
     BrokerOrder,
     BrokerReport,
@@ -138,7 +139,24 @@ class ScriptedBroker:
         )
 
     def poll(self, now_ns: int, max_reports: int = 1024) -> Sequence[BrokerReport]:
-        out = []
+        out: list[BrokerReport] = []
         while self._reports and len(out) < max_reports:
             out.append(self._reports.popleft())
         return out
+
+
+class HeldLog(InMemoryEventLog):
+    """An in-memory log whose durability lags until `release()`: a slow fsync, on demand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.durable = 0
+
+    def durable_seq(self) -> int:
+        return self.durable
+
+    def wait_durable(self, seq: int, timeout_s: float | None = None) -> bool:
+        return seq <= self.durable
+
+    def release(self) -> None:
+        self.durable = super().durable_seq()
