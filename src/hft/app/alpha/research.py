@@ -84,9 +84,10 @@ class SyntheticMarketMaker:
 
     def run(self, request: BacktestRequest) -> BacktestResult:
         params = dict(request.parameters)
-        spread = params.get("spread_ticks", 2)
-        max_pos = params.get("max_position_lots", 5) * 1_000
-        lot = params.get("quote_lots", 1) * 1_000
+        # The market maker's parameters: quotes `edge_ticks` behind a touch one tick from mid.
+        spread = params.get("edge_ticks", 1) + 1
+        max_pos = params.get("max_position", 5) * 1_000
+        lot = params.get("qty", 1) * 1_000
         rng = random.Random(f"{request.seed}:{request.fold}:{request.symbol}")
         adverse = self.adverse_milli * request.latency_multiplier_milli // 1_000
         fee_rate = self.fee_bps_milli * request.fee_multiplier_milli // 1_000

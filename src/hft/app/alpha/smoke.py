@@ -101,6 +101,7 @@ _COUNT = re.compile(r"(\d+) (passed|failed|error|errors)")
 def run_alpha_tests(tests_dir: Path, timeout_s: float) -> AlphaTestReport:
     """Run pytest on `tests_dir` in a subprocess with a timeout (the alpha's code is untrusted
     to finish). A missing directory is zero tests ran."""
+    tests_dir = tests_dir.resolve()
     if not tests_dir.is_dir():
         return AlphaTestReport(ran=0, failed=0, timed_out=False, output_tail="no tests directory")
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests_dir)]

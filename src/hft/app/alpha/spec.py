@@ -9,8 +9,8 @@ data_fields = ["bid_px", "ask_px"]
 latency_profile = "colo"
 tests = "tests"                # the alpha's own tests, relative to the spec
 seed = 7
-[parameters.spread_ticks]
-default = 2
+[parameters.edge_ticks]
+default = 1
 low = 1
 high = 10
 ```
@@ -29,8 +29,8 @@ from hft.domain.events import DomainEvent
 from hft.domain.market import QuoteReceived
 from hft.domain.scorecard import FeasibilityEvidence, ParameterSpec
 
-KNOWN_LATENCY_PROFILES = ("zero", "colo", "retail")
-"""Latency presets the simulator offers (keep in step with the simulator's presets)."""
+DEFAULT_LATENCY_PROFILES = ("zero", "colo", "shioaji-sim")
+"""Latency presets of the simulator (bootstrap passes the simulator's own list)."""
 
 AVAILABLE_FIELDS = tuple(
     sorted(
@@ -66,14 +66,16 @@ class AlphaSpec:
     def parameter_values(self) -> tuple[tuple[str, int], ...]:
         return tuple((p.name, p.default) for p in self.parameters)
 
-    def feasibility(self) -> FeasibilityEvidence:
+    def feasibility(
+        self, known_latency_profiles: tuple[str, ...] = DEFAULT_LATENCY_PROFILES
+    ) -> FeasibilityEvidence:
         """Gate A evidence: the spec against what the platform offers."""
         return FeasibilityEvidence(
             strategy=self.strategy,
             declared_fields=self.data_fields,
             available_fields=AVAILABLE_FIELDS,
             latency_profile=self.latency_profile,
-            known_latency_profiles=KNOWN_LATENCY_PROFILES,
+            known_latency_profiles=known_latency_profiles,
             parameters=self.parameters,
         )
 

@@ -1,0 +1,286 @@
+"""PromotionService: runs the gates, promotes, evaluates canaries and rolls back.
+
+Every decision is decided by the pure domain and appended to the promotion store before
+anything else reads it; config changes are written first and named by hash in the event,
+so an audit row always points at the exact config that was in force. Blocking (runs
+backtests and subprocesses); one caller at a time per alpha (the store refuses a second
+writer's conflicting version with IntegrityError and stores nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from hft.app.alpha import evidence
+from hft.app.alpha.artifacts import ExperimentRegistry
+from hft.app.alpha.audit import audit_rows
+from hft.app.alpha.canary import CanaryMetricsSource
+from hft.app.alpha.gateway_config import StrategyConfigFile
+from hft.app.alpha.research import BacktestRunner
+from hft.app.alpha.smoke import SmokeResult, SmokeRunner, run_alpha_tests
+from hft.app.alpha.spec import DEFAULT_LATENCY_PROFILES, AlphaSpec
+from hft.app.alpha.store import PromotionStore, stream_id_for
+from hft.app.alpha.thresholds import PipelineConfig
+from hft.domain import promotion_commands as cmd
+from hft.domain.canary import CanaryAction, CanaryDecision, decide_canary
+from hft.domain.errors import InvalidTransition
+from hft.domain.events import DomainEvent
+from hft.domain.gates import Gate, GateVerdict, gate_a, gate_b, gate_c, gate_d, gate_e
+from hft.domain.promotion import AlphaPromotion, ConfigChange, PromotionStatus
+from hft.domain.promotion_events import AlphaPromoted, GateEvaluated
+from hft.domain.scorecard import BacktestEvidence, CorrectnessEvidence, PromotionEvidence
+from hft.ports.clock import Clock
+
+POOL_STATUSES = (PromotionStatus.CANARY, PromotionStatus.HELD, PromotionStatus.LIVE)
+
+
+@attrs.frozen(kw_only=True)
+class ValidationReport:
+    """The verdicts recorded by one `validate` call, in gate order (stops at the first fail)."""
+
+    alpha_id: str
+    verdicts: tuple[GateVerdict, ...]
+    run_id: str
+
+    @property
+    def passed(self) -> bool:
+        return len(self.verdicts) == len(Gate) and all(v.passed for v in self.verdicts)
+
+
+@attrs.define
+class _Gating:
+    spec: AlphaSpec
+    inputs: dict[Gate, tuple[str, ...]] = attrs.Factory(dict)
+    run_id: str = ""
+    smoke: SmokeResult | None = None
+    outcome: evidence.ResearchOutcome | None = None
+
+
+@attrs.define(kw_only=True)
+class PromotionService:
+    """The pipeline, over injected ports. See module doc for ordering and blocking."""
+
+    store: PromotionStore
+    registry: ExperimentRegistry
+    gateway_config: StrategyConfigFile
+    backtest: BacktestRunner
+    smoke: SmokeRunner
+    metrics: CanaryMetricsSource
+    clock: Clock
+    config: PipelineConfig
+    code_version: str
+    test_timeout_s: float = 300.0
+    latency_profiles: tuple[str, ...] = DEFAULT_LATENCY_PROFILES
+
+    def register(
+        self, spec: AlphaSpec, *, artifacts: tuple[str, ...] = (), actor: str = "pipeline"
+    ) -> AlphaPromotion:
+        """Open the alpha's stream (AlphaAlreadyRegistered if it exists)."""
+        event = cmd.register_alpha(
+            self.store.find(spec.alpha_id),
+            stream_id=stream_id_for(spec.alpha_id),
+            alpha_id=spec.alpha_id,
+            kind=spec.kind,
+            strategy=spec.strategy,
+            spec_sha256=spec.sha256,
+            artifacts=(f"spec:{spec.sha256}", *artifacts),
+            ts_ns=self.clock.now_ns(),
+            actor=actor,
+        )
+        self.store.append(event)
+        return self.store.get(spec.alpha_id)
+
+    def validate(
+        self,
+        spec: AlphaSpec,
+        *,
+        actor: str = "pipeline",
+        on_verdict: Callable[[GateVerdict], None] | None = None,
+    ) -> ValidationReport:
+        """Evaluate gates A..E in order, recording each verdict; stop at the first failure."""
+        self.store.get(spec.alpha_id)
+        gating, verdicts = _Gating(spec=spec), []
+        for gate in Gate:
+            verdict = self._evaluate(gate, gating)
+            state = self.store.get(spec.alpha_id)
+            self.store.append(
+                cmd.record_gate(
+                    state,
+                    verdict,
+                    input_hashes=gating.inputs.get(gate, ()),
+                    thresholds_version=self.config.version,
+                    ts_ns=self.clock.now_ns(),
+                    actor=actor,
+                )
+            )
+            verdicts.append(verdict)
+            if on_verdict is not None:
+                on_verdict(verdict)
+            if not verdict.passed:
+                break
+        return ValidationReport(
+            alpha_id=spec.alpha_id, verdicts=tuple(verdicts), run_id=gating.run_id
+        )
+
+    def _evaluate(self, gate: Gate, g: _Gating) -> GateVerdict:
+        th, spec = self.config.gates, g.spec
+        if gate is Gate.FEASIBILITY:
+            g.inputs[gate] = (f"spec:{spec.sha256}",)
+            return gate_a(spec.feasibility(self.latency_profiles), th)
+        if gate is Gate.CORRECTNESS:
+            return gate_b(self._correctness(g), th)
+        if gate is Gate.BACKTEST:
+            return gate_c(self._research(g), th)
+        if gate is Gate.PROMOTION:
+            return gate_d(self._promotion_evidence(g), th)
+        sessions = self.config.gates.readiness.min_paper_sessions
+        readiness = evidence.paper_sessions(spec, self.smoke, sessions)
+        g.inputs[gate] = (f"paper_sessions:{readiness.paper_sessions}", f"seed:{spec.seed}")
+        return gate_e(readiness, th)
+
+    def _correctness(self, g: _Gating) -> CorrectnessEvidence:
+        tests = run_alpha_tests(g.spec.tests_dir, self.test_timeout_s)
+        smoke = self.smoke.run(evidence.smoke_request(g.spec, g.spec.seed))
+        g.smoke = smoke
+        g.inputs[Gate.CORRECTNESS] = (
+            f"tests:{evidence.tree_sha256(g.spec.tests_dir)}",
+            f"smoke_log:{smoke.log_digest}",
+        )
+        return CorrectnessEvidence(
+            tests_ran=tests.ran,
+            tests_failed=tests.failed,
+            tests_timed_out=tests.timed_out,
+            smoke_completed=smoke.completed,
+            replay_violations=smoke.replay_violations,
+        )
+
+    def _research(self, g: _Gating) -> BacktestEvidence:
+        outcome = evidence.research(
+            g.spec,
+            self.backtest,
+            folds=self.config.folds,
+            stress_milli=self.config.gates.backtest.stress_multiplier_milli,
+            code_version=self.code_version,
+        )
+        record = self.registry.record(outcome.run, self.clock.now_ns())
+        g.outcome = outcome
+        g.run_id = record.run_id
+        prints = tuple(f"data:{p}" for p in record.data_fingerprints)
+        g.inputs[Gate.BACKTEST] = (f"run:{record.run_id}", *prints)
+        return outcome.evidence
+
+    def _promotion_evidence(self, g: _Gating) -> PromotionEvidence:
+        outcome, smoke = g.outcome, g.smoke
+        if outcome is None or smoke is None:
+            raise RuntimeError("gate D evaluated before gates B and C")  # guarded by the domain
+        pool = self._pool_returns(exclude=g.spec.alpha_id)
+        evidence_d = PromotionEvidence(
+            scorecard=outcome.evidence.out_of_sample,
+            max_pool_correlation_bps=evidence.max_pool_correlation_bps(outcome.run.returns, pool),
+            replay_parity_bps=evidence.replay_parity_bps(outcome, smoke),
+        )
+        g.inputs[Gate.PROMOTION] = (f"run:{g.run_id}", f"pool_size:{len(pool)}")
+        return evidence_d
+
+    def _pool_returns(self, exclude: str) -> list[list[float]]:
+        pool = []
+        for alpha_id in self.store.alpha_ids():
+            state = self.store.get(alpha_id)
+            if alpha_id == exclude or state.status not in POOL_STATUSES:
+                continue
+            run_ids = passed_backtest_runs(self.store.history(alpha_id))
+            record = self.registry.find(run_ids[-1]) if run_ids else None
+            if record is not None:
+                pool.append(self.registry.returns(record))
+        return pool
+
+    def promote(self, alpha_id: str, *, actor: str = "pipeline") -> AlphaPromotion:
+        """Promote at the first canary tier: the gateway config gets the weight first."""
+        state = self.store.get(alpha_id)
+        tiers = self.config.canary.tiers_bps
+        # Decide on a placeholder change first so an illegal promotion writes no config.
+        cmd.promote(state, tiers_bps=tiers, config=_NO_CHANGE, ts_ns=0)
+        change = self.gateway_config.set_weight(alpha_id, state.strategy, tiers[0])
+        event = cmd.promote(
+            state, tiers_bps=tiers, config=change, ts_ns=self.clock.now_ns(), actor=actor
+        )
+        self.store.append(event)
+        return self.store.get(alpha_id)
+
+    def evaluate_canary(self, alpha_id: str) -> tuple[CanaryDecision, AlphaPromotion]:
+        """One canary evaluation: read the metrics snapshot, decide, apply, record."""
+        state = self.store.get(alpha_id)
+        if state.status not in (PromotionStatus.CANARY, PromotionStatus.HELD):
+            raise InvalidTransition(state.status.value, "canary evaluation")
+        decision = decide_canary(self.metrics.snapshot(alpha_id), self.config.canary)
+        now = self.clock.now_ns()
+        if decision.action is CanaryAction.ROLLBACK:
+            return decision, self.rollback(alpha_id, reasons=decision.reasons)
+        if decision.action is CanaryAction.HOLD:
+            self.store.append(cmd.hold(state, reasons=decision.reasons, ts_ns=now))
+            return decision, self.store.get(alpha_id)
+        target = cmd.next_weight_bps(state)
+        cmd.escalate(state, reasons=decision.reasons, config=_NO_CHANGE, ts_ns=now)
+        change = self.gateway_config.set_weight(alpha_id, state.strategy, target)
+        event = cmd.escalate(state, reasons=decision.reasons, config=change, ts_ns=now)
+        self.store.append(event)
+        return decision, self.store.get(alpha_id)
+
+    def rollback(
+        self, alpha_id: str, *, reasons: tuple[str, ...], actor: str = "pipeline"
+    ) -> AlphaPromotion:
+        """Restore the alpha's config entry to before its last promotion, then record it."""
+        state = self.store.get(alpha_id)
+        now = self.clock.now_ns()
+        cmd.roll_back(state, reasons=reasons, config=_NO_CHANGE, ts_ns=now, actor=actor)
+        promoted = last_promotion(self.store.history(alpha_id))
+        change = self.gateway_config.restore_entry(alpha_id, promoted.config_before_sha256)
+        event = cmd.roll_back(state, reasons=reasons, config=change, ts_ns=now, actor=actor)
+        self.store.append(event)
+        return self.store.get(alpha_id)
+
+    def statuses(self) -> list[AlphaPromotion]:
+        return [self.store.get(a) for a in self.store.alpha_ids()]
+
+    def history(self, alpha_id: str) -> list[DomainEvent]:
+        self.store.get(alpha_id)
+        return self.store.history(alpha_id)
+
+    def audit_rows(self, alpha_id: str) -> list[dict[str, Any]]:
+        """One audit-table row per event of the alpha, in order (see `audit.audit_rows`)."""
+        return audit_rows(self.history(alpha_id))
+
+    def retention_inputs(self) -> tuple[set[str], set[str]]:
+        """Run ids that passed gate C, and alphas that were ever promoted (both kept by gc)."""
+        runs: set[str] = set()
+        promoted: set[str] = set()
+        for alpha_id in self.store.alpha_ids():
+            history = self.store.history(alpha_id)
+            runs.update(passed_backtest_runs(history))
+            if any(isinstance(e, AlphaPromoted) for e in history):
+                promoted.add(alpha_id)
+        return runs, promoted
+
+
+_NO_CHANGE = ConfigChange(before_sha256="", after_sha256="")
+
+
+def passed_backtest_runs(history: list[DomainEvent]) -> list[str]:
+    """Research run ids that a passing Gate C read, oldest first."""
+    return [
+        h.removeprefix("run:")
+        for e in history
+        if isinstance(e, GateEvaluated) and e.gate == Gate.BACKTEST.value and e.passed
+        for h in e.input_hashes
+        if h.startswith("run:")
+    ]
+
+
+def last_promotion(history: list[DomainEvent]) -> AlphaPromoted:
+    promotions = [e for e in history if isinstance(e, AlphaPromoted)]
+    if not promotions:
+        raise LookupError("no promotion in this history")  # the domain refuses rollback first
+    return promotions[-1]

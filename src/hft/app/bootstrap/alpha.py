@@ -1,0 +1,106 @@
+"""Wires the alpha promotion pipeline: store, registry, gateway config, runners, clock.
+
+Locations (all overridable): the state directory is `$HFT_STATE_DIR` or
+`~/.local/state/hft`; under it `alpha-promotions.sqlite` (the event store), `experiments/`
+(research artifacts), `gateway/strategies.json` (+ `gateway/history/`) and
+`canary-metrics/<alpha_id>.json`. `HFT_ALPHA_STORE` picks the recorder: sqlite (default),
+postgres (the eventsourcing `POSTGRES_*` variables configure it) or popo (memory).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from hft import __version__
+from hft.adapters.memory.clock import SystemClock
+from hft.adapters.simbroker import LATENCY_PRESETS
+from hft.app.alpha.artifacts import ExperimentRegistry
+from hft.app.alpha.canary import CanaryMetricsSource, JsonMetricsSource
+from hft.app.alpha.gateway_config import StrategyConfigFile
+from hft.app.alpha.research import BacktestRunner, SyntheticMarketMaker
+from hft.app.alpha.service import PromotionService
+from hft.app.alpha.smoke import InProcessSmoke, SmokeRunner
+from hft.app.alpha.store import PromotionStore, store_env
+from hft.app.alpha.thresholds import PipelineConfig, load_config
+from hft.app.bootstrap.codec import default_codec
+from hft.ports.clock import Clock
+
+
+def state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    explicit = env.get("HFT_STATE_DIR")
+    return Path(explicit) if explicit else Path.home() / ".local" / "state" / "hft"
+
+
+def code_version() -> str:
+    """`<package version>+g<git commit>` when run from a checkout, else the package version."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],  # noqa: S607  (git from PATH)
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+            cwd=Path(__file__).parent,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return __version__
+    sha = done.stdout.strip()
+    return f"{__version__}+g{sha}" if done.returncode == 0 and sha else __version__
+
+
+@attrs.frozen(kw_only=True)
+class AlphaPaths:
+    root: Path
+    experiments: Path
+    gateway_config: Path
+    metrics: Path
+
+
+def alpha_paths(root: Path) -> AlphaPaths:
+    return AlphaPaths(
+        root=root,
+        experiments=root / "experiments",
+        gateway_config=root / "gateway" / "strategies.json",
+        metrics=root / "canary-metrics",
+    )
+
+
+def promotion_service(
+    *,
+    root: Path | None = None,
+    store_kind: str | None = None,
+    thresholds: Path | None = None,
+    gateway_config: Path | None = None,
+    metrics_dir: Path | None = None,
+    backtest: BacktestRunner | None = None,
+    smoke: SmokeRunner | None = None,
+    metrics: CanaryMetricsSource | None = None,
+    clock: Clock | None = None,
+    config: PipelineConfig | None = None,
+) -> PromotionService:
+    """The pipeline with its defaults; every part can be replaced (tests pass POPO, fakes).
+
+    `backtest`/`smoke` default to the in-process stand-ins (`SyntheticMarketMaker`,
+    `InProcessSmoke`); the simulator-backed runners replace them here when wired.
+    """
+    paths = alpha_paths(root or state_dir())
+    kind = store_kind or os.environ.get("HFT_ALPHA_STORE", "sqlite")
+    engine = backtest or SyntheticMarketMaker()
+    return PromotionService(
+        store=PromotionStore(default_codec(), store_env(kind, paths.root)),
+        registry=ExperimentRegistry(paths.experiments),
+        gateway_config=StrategyConfigFile(gateway_config or paths.gateway_config),
+        backtest=engine,
+        smoke=smoke or InProcessSmoke(engine),
+        metrics=metrics or JsonMetricsSource(metrics_dir or paths.metrics),
+        clock=clock or SystemClock(),
+        config=config or load_config(thresholds),
+        code_version=code_version(),
+        latency_profiles=tuple(LATENCY_PRESETS),
+    )
