@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -18,10 +19,14 @@ from eventsourcing.persistence import (
     Tracking,
     TrackingRecorder,
 )
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 # eventsourcing's shipped test cases import its AES cipher, which needs pycryptodome.
 pytest.importorskip("Crypto", reason="install pycryptodome (dev extra) to run these cases")
 
+from eventsourcing.popo import POPOProcessRecorder
 from eventsourcing.tests.persistence import (
     AggregateRecorderTestCase,
     ApplicationRecorderTestCase,
@@ -198,3 +203,78 @@ def test_the_factory_shares_one_wal_between_recorders_of_one_purpose(tmp_path: P
     assert [n.originator_version for n in app.select_notifications(None, 10)] == [1, 2]
     factory.close()
     factory.close()
+
+
+# -- agreement with the library's in-memory recorder, across reopens of the WAL
+
+ORIGINATORS = st.sampled_from(["a", "b", UUID(int=1)])
+STORED = st.builds(
+    lambda oid, version, state: StoredEvent(oid, version, "topic", state),
+    ORIGINATORS,
+    st.integers(min_value=0, max_value=4),
+    st.binary(max_size=8),
+)
+TRACKING = st.none() | st.builds(
+    Tracking, st.sampled_from(["up1", "up2"]), st.integers(min_value=1, max_value=6)
+)
+AGREEMENT_CONFIG = WalConfig(policy=Durability.NONE, segment_bytes=1 << 16)
+
+
+def _rows(events: Sequence[StoredEvent]) -> list[tuple[Any, ...]]:
+    return [(e.originator_id, e.originator_version, e.topic, e.state) for e in events]
+
+
+class WalAgreesWithPopo(RuleBasedStateMachine):
+    """Every insert, conflict and read of the WAL recorder matches POPOProcessRecorder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tmp = tempfile.TemporaryDirectory(prefix="hft-es-agree-")
+        self.popo = POPOProcessRecorder()
+        self.wal = self._open()
+
+    def _open(self) -> WalProcessRecorder:
+        return WalProcessRecorder(WalEventStore(WalLog.open(self._tmp.name, AGREEMENT_CONFIG)))
+
+    @rule(events=st.lists(STORED, max_size=4), tracking=TRACKING)
+    def insert(self, events: list[StoredEvent], tracking: Tracking | None) -> None:
+        outcomes: list[list[int] | str] = []
+        for recorder in (self.popo, self.wal):
+            try:
+                outcomes.append(list(recorder.insert_events(events, tracking=tracking) or []))
+            except IntegrityError:
+                outcomes.append("IntegrityError")
+        assert outcomes[0] == outcomes[1]
+
+    @rule()
+    def reopen(self) -> None:
+        self.wal.close()
+        self.wal = self._open()
+
+    @invariant()
+    def same_aggregate_sequences(self) -> None:
+        """Same events per originator, in version order (POPO keeps insertion order, so the
+        model sorts; SQL recorders order by version as the WAL recorder does)."""
+        for oid in ("a", "b", UUID(int=1)):
+            expected = sorted(self.popo.select_events(oid), key=lambda e: e.originator_version)
+            assert _rows(self.wal.select_events(oid)) == _rows(expected)
+            window = [e for e in expected if 1 < e.originator_version <= 3][::-1][:2]
+            got = self.wal.select_events(oid, gt=1, lte=3, desc=True, limit=2)
+            assert _rows(got) == _rows(window)
+
+    @invariant()
+    def same_notifications_and_positions(self) -> None:
+        mine = self.wal.select_notifications(None, 100)
+        theirs = self.popo.select_notifications(None, 100)
+        assert [(n.id, *_rows([n])[0]) for n in mine] == [(n.id, *_rows([n])[0]) for n in theirs]
+        assert self.wal.max_notification_id() == self.popo.max_notification_id()
+        for app in ("up1", "up2"):
+            assert self.wal.max_tracking_id(app) == self.popo.max_tracking_id(app)
+
+    def teardown(self) -> None:
+        self.wal.close()
+        self._tmp.cleanup()
+
+
+TestWalAgreesWithPopo = WalAgreesWithPopo.TestCase
+TestWalAgreesWithPopo.settings = settings(stateful_step_count=10)
