@@ -107,7 +107,7 @@ def test_a_price_finer_than_the_scale_or_not_positive_is_refused() -> None:
     fine = mapper.map(TICK_STK, p.tick_stk(close="1000.00001"))
     zero = mapper.map(TICK_STK, p.tick_stk(close="0"))
     assert isinstance(fine, QuoteShapeRefusal)
-    assert "finer than" in fine.detail
+    assert "not a positive price on the scale" in fine.detail
     assert isinstance(zero, QuoteShapeRefusal)
 
 
