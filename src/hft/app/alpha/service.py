@@ -186,16 +186,14 @@ class PromotionService:
         return evidence_d
 
     def _pool_returns(self, exclude: str) -> list[list[float]]:
-        pool = []
-        for alpha_id in self.store.alpha_ids():
-            state = self.store.get(alpha_id)
-            if alpha_id == exclude or state.status not in POOL_STATUSES:
-                continue
-            run_ids = passed_backtest_runs(self.store.history(alpha_id))
-            record = self.registry.find(run_ids[-1]) if run_ids else None
-            if record is not None:
-                pool.append(self.registry.returns(record))
-        return pool
+        members = [s.alpha_id for s in self.statuses() if s.status in POOL_STATUSES]
+        return [self.latest_returns(a) for a in members if a != exclude]
+
+    def latest_returns(self, alpha_id: str) -> list[float]:
+        """Daily returns of the alpha's latest research run that passed Gate C ([] if none)."""
+        run_ids = passed_backtest_runs(self.store.history(alpha_id))
+        record = self.registry.find(run_ids[-1]) if run_ids else None
+        return self.registry.returns(record) if record is not None else []
 
     def promote(self, alpha_id: str, *, actor: str = "pipeline") -> AlphaPromotion:
         """Promote at the first canary tier: the gateway config gets the weight first."""

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hft.app.cli.shioaji",
     "hft.app.cli.sim",
     "hft.app.cli.replay",
+    "hft.app.cli.alpha",
 )
 
 
