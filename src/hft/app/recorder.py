@@ -312,6 +312,14 @@ class Recorder:
             self._record_past_drops(topic, events[0].ts_init_ns)
         return self._append(topic, events)
 
+    def record_pending_drops(self, now_ns: int) -> int:
+        """Writes every disk-pressure drop not yet in the log as a `FeedGapDetected` event,
+        whatever the level (call at shutdown: one small event per topic). Returns how many."""
+        topics = sorted(self._dropped_topics)
+        for topic in topics:
+            self._record_past_drops(topic, now_ns)
+        return len(topics)
+
     def wait_sink_idle(self, timeout_s: float | None = None) -> bool:
         """Direct mode: waits until every queued batch has been handled. True if so."""
         return self._worker.wait_idle(timeout_s) if self._worker else True

@@ -14,6 +14,7 @@ from hft.app.bootstrap.recorder import (
     InvalidThresholdsError,
     build_recorder,
     es_environment,
+    halt_hook,
     pressure_monitor,
     pressure_thresholds_from_env,
     segment_claims,
@@ -157,3 +158,11 @@ def test_an_eventsourcing_application_saves_and_reloads_through_the_wal(
         assert [n.id for n in notes] == [1, 2, 3]
     finally:
         again.close()
+
+
+def test_the_halt_hook_names_disk_pressure_as_the_source() -> None:
+    """halt_hook turns on_halt(reason) into the gateway's halt(source, reason)."""
+    calls: list[tuple[str, str]] = []
+    on_halt = halt_hook(lambda source, reason: calls.append((source, reason)))
+    on_halt("disk pressure HALT: free 1.0 MiB below 2.0 MiB")
+    assert calls == [("disk_pressure", "disk pressure HALT: free 1.0 MiB below 2.0 MiB")]

@@ -162,3 +162,26 @@ def test_an_unavailable_sink_costs_a_counted_record_and_later_batches_still_go()
     assert [token for _, _, token in sink.inserts] == ["orders:3-3"]
     assert recorder.close() is True
     assert recorder.close() is True
+
+
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=6), min_size=1, max_size=25),
+    capacity=st.integers(min_value=1, max_value=4),
+)
+def test_direct_mode_accounts_for_every_logged_event_exactly_once(
+    sizes: list[int], capacity: int
+) -> None:
+    """Each logged seq is either delivered to the sink or inside one counted drop record."""
+    log, sink = InMemoryEventLog(), RecordingSink()
+    recorder = Recorder(
+        log, RecorderMode.DIRECT, on_halt=_no_halt, sink=sink, rows=ROWS, queue_capacity=capacity
+    )
+    for n in sizes:
+        recorder.record("market_data", quotes(n))
+    assert recorder.wait_sink_idle(TIMEOUT_S)
+    assert recorder.close() is True
+    delivered = [row["seq"] for _, rows, _ in sink.inserts for row in rows]
+    dropped = sum(r.count for r in recorder.drops.snapshot())
+    assert len(delivered) == len(set(delivered))
+    assert len(delivered) + dropped == sum(sizes) == log.durable_seq()
+    assert recorder.sink_rows == len(delivered)

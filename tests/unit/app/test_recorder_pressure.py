@@ -163,3 +163,15 @@ def test_every_event_is_either_logged_or_counted_and_orders_are_never_dropped(
     assert {r.topic for r in pending} <= {"market_data"}
     dropped = sum(g.dropped for g in gaps) + sum(r.count for r in pending)
     assert quotes_logged + dropped == offered["market_data"]
+
+
+def test_pending_drops_are_written_at_shutdown_whatever_the_level() -> None:
+    """record_pending_drops writes one FeedGapDetected per dropped topic, even at CRITICAL."""
+    rig = Rig()
+    rig.set_level("CRITICAL")
+    rig.recorder.record("market_data", quotes(6, ts_ns=40))
+    assert rig.recorder.record_pending_drops(now_ns=9_999) == 1
+    assert rig.recorder.record_pending_drops(now_ns=9_999) == 0
+    [logged] = [e.event for e in rig.log.read()]
+    assert isinstance(logged, FeedGapDetected)
+    assert (logged.dropped, logged.ts_init_ns) == (6, 9_999)

@@ -47,6 +47,7 @@ __all__ = [
     "PressureThresholds",
     "build_recorder",
     "es_environment",
+    "halt_hook",
     "pressure_monitor",
     "pressure_thresholds_from_env",
     "segment_claims",
@@ -126,6 +127,17 @@ def build_recorder(
         pressure=pressure,
         policy=policy,
     )
+
+
+def halt_hook(
+    halt: Callable[[str, str], None], source: str = "disk_pressure"
+) -> Callable[[str], None]:
+    """Adapts a gateway's `halt(source, reason)` (thread-safe, latched) to `on_halt(reason)`."""
+
+    def on_halt(reason: str) -> None:
+        halt(source, reason)
+
+    return on_halt
 
 
 def segment_claims(wal_dir: str) -> SegmentClaims[Claim]:
