@@ -27,6 +27,7 @@ from tests.fixtures import shioaji_payloads as p
 
 Callback = Callable[..., None]
 PROCESSED_TIMEOUT_S = 10.0
+ORDER_CALLS_PER_10S = 250
 
 
 def _text(value: Any) -> str:
@@ -72,6 +73,8 @@ class FakeShioaji:
         self.place_calls = 0
         self.call_failures: list[tuple[Exception, bool]] = []
         self.deal_before_order = False
+        self.order_calls_ns: list[int] = []
+        self.rate_limited = 0
         self.duplicate_deals = False
         self._ids = itertools.count(1)
         self._deal_seq = itertools.count(1)
@@ -153,6 +156,7 @@ class FakeShioaji:
     # -- orders ---------------------------------------------------------------------------
     def place_order(self, contract: Any, order: Any, timeout: int = 30_000) -> Any:
         self._require_login()
+        self._count_order_call()
         self.place_calls += 1
         if not isinstance(order, sj.StockOrder | sj.FuturesOrder):
             raise sj.ShioajiTypeError("expected StockOrder or FuturesOrder")
@@ -169,6 +173,7 @@ class FakeShioaji:
         self, trade: Any, price: float | None = None, qty: int | None = None, timeout: int = 30_000
     ) -> Any:
         self._require_login()
+        self._count_order_call()
         self._maybe_fail()
         status = trade.status
         if _text(status.status) in ("Cancelled", "Filled", "Failed"):
@@ -185,6 +190,7 @@ class FakeShioaji:
 
     def cancel_order(self, trade: Any, timeout: int = 30_000) -> Any:
         self._require_login()
+        self._count_order_call()
         self._maybe_fail()
         self._cancel(trade)
         return trade
@@ -219,14 +225,14 @@ class FakeShioaji:
     # -- levers for tests -----------------------------------------------------------------
     def push_quote(self, channel: str, payload: Any) -> None:
         """Deliver a quote object on `channel` (tick_stk, bidask_stk, tick_fop, bidask_fop)."""
-        self._later(lambda: self.callbacks[channel](payload))
+        self._later(lambda: self._fire(channel, payload))
 
     def drop_session(self) -> None:
         self.logged_in = False
-        self._later(self.callbacks["session_down"])
+        self._later(lambda: self._fire("session_down"))
 
     def fire_event(self, event_code: int, info: str = "") -> None:
-        self._later(lambda: self.callbacks["event"](0, event_code, info, "Session"))
+        self._later(lambda: self._fire("event", 0, event_code, info, "Session"))
 
     def fail_next_call(self, failure: Exception, order_created: bool) -> None:
         """The next order call raises `failure`; a place creates the order if `order_created`."""
@@ -257,9 +263,24 @@ class FakeShioaji:
             raise sj.ShioajiTypeError("callback is not callable")
         self.callbacks[name] = callback
 
+    def _count_order_call(self) -> None:
+        # The venue's limit: 250 order calls per 10 s, then a one-minute suspension.
+        now = self._clock.now_ns()
+        window = [t for t in self.order_calls_ns if t > now - 10_000_000_000]
+        if len(window) >= ORDER_CALLS_PER_10S:
+            self.rate_limited += 1
+            raise sj.ServerError("429 order rate limit exceeded: try again in 1 minute")
+        self.order_calls_ns = [*window, now]
+
     def _maybe_fail(self) -> None:
         if self.call_failures:
             raise self.call_failures.pop(0)[0]
+
+    def _fire(self, name: str, *args: Any) -> None:
+        # Like the SDK: an event with no callback registered is simply not delivered.
+        callback = self.callbacks.get(name)
+        if callback is not None:
+            callback(*args)
 
     def _later(self, job: Callable[[], None]) -> None:
         self._deliveries.put(job)
@@ -318,9 +339,9 @@ class FakeShioaji:
         trade.status.status = sj.OrderStatus.Filled
         state = sj.OrderState.StockDeal if self._is_stock(trade) else sj.OrderState.FuturesDeal
         event = p.deal_event(trade, seq, price, qty)
-        self._later(lambda: self.callbacks["order"](state, event))
+        self._later(lambda: self._fire("order", state, event))
         if self.duplicate_deals:
-            self._later(lambda: self.callbacks["order"](state, dict(event)))
+            self._later(lambda: self._fire("order", state, dict(event)))
 
     def _cancel(self, trade: p.StandInTrade) -> None:
         status = trade.status
@@ -337,7 +358,7 @@ class FakeShioaji:
     def _emit_order(self, trade: p.StandInTrade, op_type: str, **kwargs: Any) -> None:
         state = sj.OrderState.StockOrder if self._is_stock(trade) else sj.OrderState.FuturesOrder
         event = p.order_event(trade, op_type, **kwargs)
-        self._later(lambda: self.callbacks["order"](state, event))
+        self._later(lambda: self._fire("order", state, event))
 
     @staticmethod
     def _is_stock(trade: p.StandInTrade) -> bool:

@@ -29,6 +29,7 @@ from hft.domain.orders import (
 )
 from hft.domain.values import InstrumentKind, IntentId, Price, Qty, Side, Symbol
 from tests.fakes.fake_shioaji import START_NS, FakeShioaji, build_facade
+from tests.fixtures import shioaji_payloads as p
 
 SECOND = 1_000_000_000
 
@@ -242,7 +243,18 @@ def test_the_251st_order_call_in_10_s_is_refused_locally(
     with pytest.raises(RateLimitedError):
         facade.place(_order("rl-250"))
     _settle(facade, fake)
-    assert fake.place_calls == 250
+    assert (fake.place_calls, fake.rate_limited) == (250, 0)
+
+
+def test_the_fake_venue_suspends_a_client_that_breaks_the_order_limit(fake: FakeShioaji) -> None:
+    """Without our bucket, the 251st call in 10 s is refused by the venue itself."""
+    fake.logged_in = True
+    trade = fake.place_order(p.stock(), build_sdk_order(_order("v1"), InstrumentKind.STOCK, "V"))
+    for _ in range(249):
+        fake.update_order(trade, price=990.0)
+    with pytest.raises(sj.ServerError, match="try again in 1 minute"):
+        fake.cancel_order(trade)
+    assert fake.rate_limited == 1
 
 
 def test_a_full_call_queue_refuses_and_forgets_the_intent(
