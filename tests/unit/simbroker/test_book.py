@@ -192,5 +192,10 @@ class BookAgreesWithNaiveModel(RuleBasedStateMachine):
                 assert level.queue
                 assert level.total == sum(e.rest for e in level.queue)
 
+    @invariant()
+    def cached_best_prices_are_the_true_extremes(self) -> None:
+        assert self.book.bid_px == (max(self.book.bids) if self.book.bids else None)
+        assert self.book.ask_px == (min(self.book.asks) if self.book.asks else None)
+
 
 TestBookAgreesWithNaiveModel = BookAgreesWithNaiveModel.TestCase

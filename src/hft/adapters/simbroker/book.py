@@ -58,23 +58,46 @@ class OrderBook:
         # Prices the market generator last gave synthetic size, per side: the only places
         # synthetic liquidity can be, so a refresh never scans the whole book.
         self.synthetic_levels: dict[bool, tuple[int, ...]] = {True: (), False: ()}
+        # The best prices, kept by hand: a passive order is then told "no cross" without
+        # touching the sorted index (the common case on the order path).
+        self.bid_px: int | None = None
+        self.ask_px: int | None = None
 
     def side(self, is_buy: bool) -> SortedDict:
         return self.bids if is_buy else self.asks
 
     def best(self, is_buy: bool) -> Level | None:
-        book = self.bids if is_buy else self.asks
-        if not book:
+        price = self.bid_px if is_buy else self.ask_px
+        if price is None:
             return None
-        level: Level = book.peekitem(-1 if is_buy else 0)[1]
+        level: Level = (self.bids if is_buy else self.asks)[price]
         return level
+
+    def _new_level(self, is_buy: bool, price: int) -> Level:
+        level = Level(price)
+        if is_buy:
+            self.bids[price] = level
+            if self.bid_px is None or price > self.bid_px:
+                self.bid_px = price
+        else:
+            self.asks[price] = level
+            if self.ask_px is None or price < self.ask_px:
+                self.ask_px = price
+        return level
+
+    def _drop_level(self, is_buy: bool, price: int) -> None:
+        book = self.bids if is_buy else self.asks
+        del book[price]
+        if is_buy and price == self.bid_px:
+            self.bid_px = book.peekitem(-1)[0] if book else None
+        elif not is_buy and price == self.ask_px:
+            self.ask_px = book.peekitem(0)[0] if book else None
 
     def add(self, is_buy: bool, price: int, entry: Resting) -> None:
         """Rest `entry` at the back of the queue at `price` (no matching: see `match`)."""
-        book = self.bids if is_buy else self.asks
-        level = book.get(price)
+        level = (self.bids if is_buy else self.asks).get(price)
         if level is None:
-            level = book[price] = Level(price)
+            level = self._new_level(is_buy, price)
         level.queue.append(entry)
         level.total += entry.rest
         if type(entry) is Liquidity:
@@ -82,12 +105,11 @@ class OrderBook:
 
     def remove(self, is_buy: bool, price: int, entry: Resting) -> None:
         """Take `entry` out of the queue at `price` (cancel or price amend)."""
-        book = self.bids if is_buy else self.asks
-        level: Level = book[price]
+        level: Level = (self.bids if is_buy else self.asks)[price]
         level.queue.remove(entry)
         level.total -= entry.rest
         if not level.queue:
-            del book[price]
+            self._drop_level(is_buy, price)
 
     def reduce(self, is_buy: bool, price: int, entry: Resting, by: int) -> None:
         """Shrink a resting entry in place: it keeps its queue position."""
@@ -108,15 +130,17 @@ class OrderBook:
         """Execute up to `qty` against the opposite side at prices no worse than `limit`
         (None: any price), best price first, FIFO within a level. Returns the quantity done."""
         book = self.asks if taker_is_buy else self.bids
-        index = 0 if taker_is_buy else -1
         left = qty
-        while left and book:
-            price, level = book.peekitem(index)
-            if limit is not None and (price > limit if taker_is_buy else price < limit):
+        while left:
+            price = self.ask_px if taker_is_buy else self.bid_px
+            if price is None or (
+                limit is not None and (price > limit if taker_is_buy else price < limit)
+            ):
                 break
+            level = book[price]
             left = self._consume(level, left, on_trade)
             if not level.queue:
-                del book[price]
+                self._drop_level(not taker_is_buy, price)
         return qty - left
 
     @staticmethod
@@ -175,8 +199,7 @@ class OrderBook:
             self.add(is_buy, price, Liquidity(extra))
 
     def _shrink(self, is_buy: bool, price: int, by: int) -> None:
-        book = self.bids if is_buy else self.asks
-        level: Level = book[price]
+        level: Level = (self.bids if is_buy else self.asks)[price]
         kept: deque[Resting] = deque()
         for entry in reversed(level.queue):
             if by and type(entry) is Liquidity:
@@ -190,4 +213,4 @@ class OrderBook:
             kept.appendleft(entry)
         level.queue = kept
         if not kept:
-            del book[price]
+            self._drop_level(is_buy, price)

@@ -78,7 +78,10 @@ class _Spec:
         self.up = instrument.limit_up.scaled
 
     def price_problem(self, price: int) -> str | None:
-        tick = next(t for floor, t in self.top_down_bands if price >= floor)
+        tick = 1
+        for floor, tick in self.top_down_bands:  # noqa: B007 - the tick of the first band wins
+            if price >= floor:
+                break
         if price % tick:
             return f"{RejectCode.OFF_GRID}: {price} is not on the {self.name} grid (tick {tick})"
         if not self.down <= price <= self.up:
@@ -360,7 +363,7 @@ class Exchange:
 
     # ---- the market ----------------------------------------------------------------------
 
-    def apply_step(self, plan: StepPlan) -> TopOfBook:
+    def apply_step(self, plan: StepPlan) -> None:
         """Move one symbol's market: levels better than the new touch trade away, prints hit
         the touch, then the synthetic depth is set to the plan's levels."""
         book = self.books[plan.symbol]
@@ -374,7 +377,6 @@ class Exchange:
             book.match(taker_is_buy, limit, qty, on_trade)
         self._refresh(book, True, plan.bids)
         self._refresh(book, False, plan.asks)
-        return self._top(plan.symbol)
 
     def _refresh(self, book: OrderBook, is_buy: bool, levels: Sequence[tuple[int, int]]) -> None:
         wanted = tuple(price for price, _ in levels)
@@ -386,7 +388,8 @@ class Exchange:
             book.set_synthetic(is_buy, price, qty, on_trade)
         book.synthetic_levels[is_buy] = wanted
 
-    def _top(self, symbol: str) -> TopOfBook:
+    def top_of_book(self, symbol: str) -> TopOfBook:
+        """Best levels now and the prints since the last call (which resets the print count)."""
         book = self.books[symbol]
         bid, ask = book.best(True), book.best(False)
         stats = self._trade_stats[symbol]

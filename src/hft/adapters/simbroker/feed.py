@@ -58,10 +58,12 @@ class SimFeed:
             batch.append(buffer.popleft())
         return batch
 
+    def wants(self, symbol: str) -> bool:
+        """Whether quotes of `symbol` are subscribed (the venue skips building the others)."""
+        return symbol in self._subscribed
+
     def publish(self, symbol: str, ts_ns: int, top: TopOfBook) -> None:
-        """Called by the venue after each market step of `symbol`."""
-        if symbol not in self._subscribed:
-            return
+        """Called by the venue after each market step of a subscribed `symbol`."""
         version = self._versions.get(symbol, 0) + 1
         self._versions[symbol] = version
         self._flush_gap(ts_ns)

@@ -23,6 +23,7 @@ class SimOrder:
         "broker_order_id",
         "filled",
         "fills",
+        "immediate",
         "intent_id",
         "is_buy",
         "last_due_ns",
@@ -46,6 +47,8 @@ class SimOrder:
         self.market = order.price_type is PriceType.MARKET
         self.price = 0 if order.price is None else order.price.scaled
         self.tif = order.tif
+        # Whatever does not execute on arrival is cancelled: IOC, FOK and market orders.
+        self.immediate = self.market or order.tif is not TimeInForce.ROD
         self.broker_order_id = ""
         self.filled = 0
         self.rest = 0
@@ -53,11 +56,6 @@ class SimOrder:
         self.last_due_ns = 0
         self.mute_reply = mute_reply
         self.fills: list[SimFill] = []
-
-    @property
-    def immediate(self) -> bool:
-        """Whatever does not execute on arrival is cancelled (IOC, FOK, market orders)."""
-        return self.market or self.tif is not TimeInForce.ROD
 
 
 @attrs.frozen

@@ -75,6 +75,8 @@ class SimVenue:
             start_ns=start_ns,
             depth_levels=depth_levels,
         )
+        following = self._market.next_ns()
+        self._next_market = _NEVER if following is None else following
         self.exchange = Exchange(chosen, model, self._latency_rng, retain_terminal)
         self.exchange.now = start_ns
         self.reference = SimReferenceData(chosen)
@@ -89,13 +91,17 @@ class SimVenue:
 
     def advance(self, now_ns: int) -> None:
         """Apply everything due by `now_ns` in time order. Earlier times are a no-op."""
-        if now_ns < self._now:
-            return
         events, ex = self._events, self.exchange
+        if now_ns <= self._now or (
+            (not events or events[0][0] > now_ns) and self._next_market > now_ns
+        ):
+            # Nothing due: the common case of a poll on the order path.
+            if now_ns > self._now:
+                self._now = ex.now = now_ns
+            return
         while True:
             t_event = events[0][0] if events else _NEVER
-            t_market = self._market.next_ns()
-            t_market = _NEVER if t_market is None else t_market
+            t_market = self._next_market
             if min(t_event, t_market) > now_ns:
                 break
             if t_event <= t_market:
@@ -115,9 +121,13 @@ class SimVenue:
         return min(times) if times else None
 
     def _step_market(self, t: int) -> None:
-        ex, publish = self.exchange, self.feed.publish
+        ex, feed = self.exchange, self.feed
         for plan in self._market.step(ex.books):
-            publish(plan.symbol, t, ex.apply_step(plan))
+            ex.apply_step(plan)
+            if feed.wants(plan.symbol):
+                feed.publish(plan.symbol, t, ex.top_of_book(plan.symbol))
+        following = self._market.next_ns()
+        self._next_market = _NEVER if following is None else following
 
     def dispatch(self, leg: Leg, action: Callable[..., None], *args: Any) -> None:
         """Run `action(*args)` at the venue after a draw of `leg` from now."""
@@ -145,7 +155,7 @@ class SimVenue:
         if self._forced_timeouts:
             self._forced_timeouts -= 1
             return True
-        return self._outage_on or self._outages.active(self._now)
+        return self._outage_on or (bool(self._outages.windows) and self._outages.active(self._now))
 
 
 def _listed(
