@@ -42,7 +42,7 @@ __all__ = [
 class _Recorder:
     def __init__(self, store: WalEventStore) -> None:
         self.store = store
-        store.references += 1
+        store.acquire()
         self._closed = False
 
     def close(self) -> None:
@@ -50,9 +50,7 @@ class _Recorder:
         if self._closed:
             return
         self._closed = True
-        self.store.references -= 1
-        if self.store.references <= 0:
-            self.store.close()
+        self.store.release()
 
 
 class WalAggregateRecorder(_Recorder, AggregateRecorder):
@@ -136,6 +134,8 @@ class WalSubscription(ListenNotifySubscription[WalApplicationRecorder]):
     ) -> None:
         super().__init__(recorder=recorder, gt=gt, topics=topics)
         recorder.store.listen(self._has_been_notified)
+        # An insert between the first pull (already started) and `listen` must not be missed.
+        self._has_been_notified.set()
 
     def stop(self) -> None:
         self._recorder.store.unlisten(self._has_been_notified)

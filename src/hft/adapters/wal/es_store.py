@@ -126,7 +126,7 @@ class WalEventStore:
         self._listeners: set[threading.Event] = set()
         self._failed: BaseException | None = None
         self._closed = False
-        self.references = 0
+        self._references = 0
         for seq, record in log.read_records(1):
             events, tracking = _decode(seq, record)
             self._index(events, [key_of(e.originator_id) for e in events], tracking, seq)
@@ -281,6 +281,19 @@ class WalEventStore:
             return bisect.bisect_right(self._seqs, durable)
 
     # -- listeners and lifecycle
+
+    def acquire(self) -> None:
+        """One more recorder uses this store."""
+        with self._lock:
+            self._references += 1
+
+    def release(self) -> None:
+        """A recorder is done with the store; the last one out closes it."""
+        with self._lock:
+            self._references -= 1
+            last = self._references <= 0
+        if last:
+            self.close()
 
     def listen(self, event: threading.Event) -> None:
         self._listeners.add(event)
