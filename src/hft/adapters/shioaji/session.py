@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -129,7 +130,7 @@ class ShioajiSession:
         self.failures = 0
         self.dropped_events = 0
         self.retry_at_ns = 0
-        self.accounts: list[object] = []
+        self.accounts: list[Any] = []
         self.last_login_latency_ns = 0
         self._ever_logged_in = False
 
@@ -144,6 +145,14 @@ class ShioajiSession:
         if client is None or not self.connected:
             raise NotLoggedInError("Shioaji session is not logged in")
         return client
+
+    def account_labels(self) -> tuple[str, ...]:
+        """The accounts the last login returned, as `Stock 9A95-1234567` (for operators)."""
+        labels = []
+        for account in self.accounts:
+            kind = getattr(getattr(account, "account_type", None), "name", "?")
+            labels.append(f"{kind} {account.broker_id}-{account.account_id}")
+        return tuple(labels)
 
     def login(self) -> None:
         """Log in now (blocking). Raises `LoginThrottledError`, `LoginInProgressError` or the
