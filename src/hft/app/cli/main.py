@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hft.app.cli.sim",
     "hft.app.cli.replay",
     "hft.app.cli.alpha",
+    "hft.app.cli.recorder",
 )
 
 
