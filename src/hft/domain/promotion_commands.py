@@ -132,11 +132,13 @@ def promote(
     actor: str = "pipeline",
 ) -> AlphaPromoted:
     """Promote at the first tier. Raises GatesIncomplete unless A..E all passed this round."""
+    missing = [g.value for g in GATE_ORDER if g not in state.passed_gates]
+    if state.status is PromotionStatus.REGISTERED or (
+        state.status is PromotionStatus.GATING and missing
+    ):
+        raise GatesIncomplete(f"alpha {state.alpha_id!r}: gates {missing} have not passed")
     _guard(state, AlphaPromoted)
     _require_tiers(tiers_bps)
-    missing = [g.value for g in GATE_ORDER if g not in state.passed_gates]
-    if missing:
-        raise GatesIncomplete(f"alpha {state.alpha_id!r}: gates {missing} have not passed")
     return AlphaPromoted(
         **_stamp(state, ts_ns, actor),
         round=state.round,
