@@ -40,6 +40,7 @@ from hft.adapters.wal.recovery import LogState
 from hft.adapters.wal.spare import SpareMaker
 
 Pending = tuple[int, int, bytes]  # first_seq, count, payload
+FLUSH_BYTES = 4 << 20
 
 
 @attrs.define
@@ -213,8 +214,20 @@ class GroupCommitWriter:
                 self._hold_for_batch()
             if not self._pending:
                 return None
-            batch, self._pending, self._pending_bytes = self._pending, [], 0
-            return batch
+            return self._cut_batch()
+
+    def _cut_batch(self) -> list[Pending]:
+        """The oldest pending frames up to FLUSH_BYTES (at least one), so a deep queue is
+        written and acknowledged in steps rather than in one long write."""
+        pending = self._pending
+        size = cut = 0
+        while cut < len(pending) and (cut == 0 or size < FLUSH_BYTES):
+            size += FRAME_BYTES + len(pending[cut][2])
+            cut += 1
+        batch = pending[:cut]
+        del pending[:cut]
+        self._pending_bytes -= size
+        return batch
 
     def _hold_for_batch(self) -> None:
         deadline = self._last_sync + self._config.batch_delay_s
@@ -275,6 +288,7 @@ class GroupCommitWriter:
         self._sync()
         self._fileops.pwrite(old.fd, [seal_frame(old.salt_crc, next_seq)], old.offset)
         self._sync()
+        self._publish(next_seq - 1)
         self._fileops.close(old.fd)
         sealed = SealedSegment(
             old.name, old.path, old.first_seq, next_seq - 1, old.offset + SEAL_BYTES
