@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 import shioaji as sj
 
+from hft.adapters.shioaji.auto_reconcile import UnknownOutcomeReconciler
 from hft.adapters.shioaji.contracts import ShioajiReferenceData
 from hft.adapters.shioaji.errors import (
     NotLoggedInError,
@@ -112,6 +113,15 @@ class ShioajiBroker:
         # Tags restart from the time of day so a restarted process rarely reuses today's tags.
         self._tags = itertools.count(clock.now_ns() // SECOND_NS % 86_400 * 1_000)
         self.latency = LatencyWindow()
+        self._auto = UnknownOutcomeReconciler(
+            clock=clock,
+            worker=self._worker,
+            lock=self._lock,
+            router=self._router,
+            venue_trades=self._venue_trades,
+            after_ns=self.config.reconcile_after_ns,
+            max_attempts=self.config.max_reconcile_attempts,
+        )
         self.reports_dropped = 0
         self.rejects = 0
         self.outcome_unknown = 0
@@ -185,7 +195,7 @@ class ShioajiBroker:
 
     def poll(self, now_ns: int, max_reports: int = 1024) -> Sequence[BrokerReport]:
         if self.config.auto_reconcile:
-            self._schedule_reconciles(now_ns)
+            self._auto.schedule_due(now_ns, list(self._working.values()))
         with self._lock:
             n = min(max_reports, len(self._reports))
             return [self._reports.popleft() for _ in range(n)]
@@ -250,21 +260,6 @@ class ShioajiBroker:
             intent_id=intent_id, state=VenueOrderState.NOT_FOUND, filled_qty=0, ts_ns=now
         )
 
-    def _do_reconcile(self, working: Working) -> None:
-        try:
-            trades = self._venue_trades()
-        except Exception:  # still unknown: try again later, never resend
-            self._reschedule(working)
-            return
-        with self._lock:
-            match = self._router.find_trade(working, trades)
-            if match is not None:
-                self._router.settle_unknown(working, match)
-            elif working.reconcile_attempts + 1 >= self.config.max_reconcile_attempts:
-                self._router.give_up(working, self.config.max_reconcile_attempts)
-            else:
-                self._reschedule(working)
-
     # -- helpers --------------------------------------------------------------------------
     @property
     def _t(self) -> dict[str, int]:
@@ -286,8 +281,7 @@ class ShioajiBroker:
             return
         now = self._clock.now_ns()
         with self._lock:
-            working.unknown_action = action
-            working.reconcile_due_ns = now + self.config.reconcile_after_ns
+            self._auto.mark_unknown(working, action, now)
             self.outcome_unknown += 1
             self._report(OrderOutcomeUnknown(intent_id=working.intent_id, action=action, ts_ns=now))
 
@@ -307,26 +301,6 @@ class ShioajiBroker:
             self.reports_dropped += 1
             return
         self._reports.append(report)
-
-    def _reschedule(self, working: Working) -> None:
-        with self._lock:
-            working.reconcile_attempts += 1
-            working.reconcile_due_ns = self._clock.now_ns() + self.config.reconcile_after_ns
-
-    def _schedule_reconciles(self, now_ns: int) -> None:
-        with self._lock:
-            due = [
-                w
-                for w in self._working.values()
-                if w.unknown_action and 0 < w.reconcile_due_ns <= now_ns
-            ]
-            for working in due:
-                working.reconcile_due_ns = 0  # in flight; the job reschedules if needed
-        for working in due:
-            try:
-                self._worker.submit(lambda w=working: self._do_reconcile(w))  # type: ignore[misc]
-            except OrderQueueFullError:  # try again on a later poll
-                self._reschedule(working)
 
     def _prepare(self, order: BrokerOrder, tag: str) -> tuple[InstrumentKind, Any, Any] | str:
         """The SDK contract and order for `order`, or why the venue would refuse it."""
