@@ -92,7 +92,11 @@ class StrategyConfigFile:
     def _replace(self, before: bytes, after: bytes) -> ConfigChange:
         self.history_dir.mkdir(parents=True, exist_ok=True)
         _atomic_write(self.history_dir / f"{sha256_of(before)}.json", before)
-        _atomic_write(self.path, after)
+        if after:
+            _atomic_write(self.path, after)
+        else:
+            # Restoring "no file" means no file, not an empty one the gateway cannot parse.
+            self.path.unlink(missing_ok=True)
         return ConfigChange(before_sha256=sha256_of(before), after_sha256=sha256_of(after))
 
 
