@@ -14,6 +14,7 @@ from typing import Any
 from hft.app.bootstrap import wal as walboot
 from hft.domain.events import DomainEvent
 from hft.domain.exposure_events import ExposureFilled
+from hft.domain.gates import Measure
 from hft.domain.intent_events import (
     IntentAccepted,
     IntentAcked,
@@ -26,6 +27,15 @@ from hft.domain.intent_events import (
 from hft.domain.market import QuoteReceived
 from hft.domain.orders import TimeInForce
 from hft.domain.policy_events import GatewayHalted, GatewayResumed
+from hft.domain.promotion_events import (
+    AlphaPromoted,
+    AlphaRegistered,
+    AlphaRolledBack,
+    AlphaWentLive,
+    CanaryEscalated,
+    CanaryHeld,
+    GateEvaluated,
+)
 from hft.domain.reasons import RejectReason
 from hft.domain.values import Side
 
@@ -112,8 +122,39 @@ def _halt_and_resume(order: int, ts: int) -> list[DomainEvent]:
     ]  # fmt: skip
 
 
+def governance_events(ts: int) -> list[DomainEvent]:
+    """One of each audited event: a halt and resume, and an alpha's registration, gate
+    verdict, promotion, canary steps, going live and rollback."""
+    alpha: dict[str, Any] = {"alpha_id": "alpha-7", "actor": "pipeline"}
+    sha: dict[str, Any] = {"config_before_sha256": "a" * 64, "config_after_sha256": "b" * 64}
+
+    def env(version: int) -> dict[str, Any]:
+        return {"originator_id": "alpha-7", "originator_version": version,
+                "ts_event_ns": ts + version, "ts_init_ns": ts + version + 1}  # fmt: skip
+
+    measure = Measure(name="sharpe_x100", value=180, threshold=150, rule="ge", unit="x100")
+    return [
+        *_halt_and_resume(9_999, ts),
+        AlphaRegistered(**env(1), **alpha, kind="rule", strategy="mm-1", spec_sha256="c" * 64),
+        GateEvaluated(**env(2), **alpha, round=1, gate="A", passed=True, measures=(measure,),
+                      reasons=(), input_hashes=("spec:" + "c" * 64,), thresholds_version="t1"),
+        AlphaPromoted(**env(3), **alpha, round=1, weight_bps=100, tiers_bps=(100, 1_000), **sha),
+        CanaryEscalated(**env(4), **alpha, from_weight_bps=100, weight_bps=1_000,
+                        reasons=("pnl ok",), **sha),
+        CanaryHeld(**env(5), **alpha, weight_bps=1_000, reasons=("drawdown watch",)),
+        AlphaWentLive(**env(6), **alpha, from_weight_bps=1_000, weight_bps=10_000,
+                      reasons=("tiers passed",), **sha),
+        AlphaRolledBack(**env(7), **alpha, from_weight_bps=10_000, reasons=("slippage",), **sha),
+    ]  # fmt: skip
+
+
 def write_sample_wal(
-    wal_dir: Path, count: int, *, segment_bytes: int = 8 << 20, batch: int = 512
+    wal_dir: Path,
+    count: int,
+    *,
+    segment_bytes: int = 8 << 20,
+    batch: int = 512,
+    extra: list[DomainEvent] | None = None,
 ) -> int:
     """Append `count` sample events to the WAL in `wal_dir` (policy none); returns the last
     sequence number. Segments are small so that even a modest log has several sealed ones."""
@@ -127,6 +168,7 @@ def write_sample_wal(
             if len(pending) >= batch:
                 last = log.append(pending).last_seq
                 pending = []
+        pending.extend(extra or ())
         if pending:
             last = log.append(pending).last_seq
     finally:
