@@ -1,14 +1,8 @@
-"""Runs one simulated session: venue, strategy, gateway and log on one virtual clock.
-
-The loop jumps from event to event (a market step, a due report, a timer). At each instant it
-moves the venue, records and delivers the quotes, runs the gateway's step, and waits for the
-log to make the step durable before virtual time moves on: dispatch times, and so the whole
-event stream, depend only on the seed and the arguments, never on the disk's speed.
-"""
+"""Runs one simulated session (`hft sim`): a strategy, the gateway and the log on a simulated
+venue, driven by `SimDriver` on one virtual clock, and summarizes what happened."""
 
 from __future__ import annotations
 
-import heapq
 import importlib
 import time
 from collections import Counter
@@ -20,9 +14,9 @@ import attrs
 from hft.app.bootstrap.session import SimWiring, build_sim
 from hft.app.bootstrap.sim import SimConfig
 from hft.app.gateway.core import GatewayConfig
+from hft.app.sim.driver import SimDriver
 from hft.app.strategy import Strategy, StrategyContext, StrategyRouter
 from hft.domain.exposure import ExposureKey
-from hft.domain.market import QuoteReceived
 
 DEFAULT_STRATEGY = "hft.app.strategies.market_maker:MarketMaker"
 
@@ -96,71 +90,37 @@ def run_sim(run: SimRun, progress: Callable[[int], None] | None = None) -> SimRe
 
 class _Session:
     def __init__(self, wiring: SimWiring, strategy: Strategy, run: SimRun) -> None:
-        self.wiring = wiring
         self.gateway = wiring.gateway
+        self.wiring = wiring
         self.strategy = strategy
         self.run_args = run
-        self.router = StrategyRouter(self.gateway)
-        self.ctx: StrategyContext = self.router.add(strategy, run.account)
+        router = StrategyRouter(self.gateway)
+        self.ctx: StrategyContext = router.add(strategy, run.account)
+        self.driver = SimDriver(wiring, router, self._tick)
         self.events: Counter[str] = Counter()
         self.gateway.subscribe(lambda _seq, e: self.events.update((type(e).__name__,)))
-        self.ticks = 0
-        self.mids: dict[str, int] = {}
+        self.progress: Callable[[int], None] | None = None
         self.digest = ""
 
     def run(self, progress: Callable[[int], None] | None) -> None:
-        gateway, venue = self.gateway, self.wiring.venue
-        gateway.start()
-        venue.feed.subscribe(list(self.run_args.symbols))
+        self.progress = progress
+        self.gateway.start()
+        self.wiring.venue.feed.subscribe(list(self.run_args.symbols))
         self.strategy.on_start(self.ctx)
-        while self.ticks < self.run_args.ticks:
-            t = self._next_instant()
-            if t is None:
-                break
-            self.wiring.clock.advance_to(max(t, self.wiring.clock.now_ns()))
-            venue.advance(self.wiring.clock.now_ns())
-            if self._deliver_quotes() and progress is not None:
-                progress(self.ticks)
-            self._fire_timers()
-            gateway.step()
-            gateway.sync()
+        self.driver.run_ticks(self.run_args.ticks)
         self.strategy.on_stop(self.ctx)
-        gateway.step()
-        gateway.sync()
-        self.digest = gateway.close("session end")
+        self.gateway.step()
+        self.gateway.sync()
+        self.digest = self.gateway.close("session end")
 
-    def _next_instant(self) -> int | None:
-        times = [t for t in (self.wiring.venue.next_event_ns(),) if t is not None]
-        if self.ctx.timers:
-            times.append(self.ctx.timers[0])
-        return min(times) if times else None
-
-    def _deliver_quotes(self) -> bool:
-        batch = self.wiring.venue.feed.poll(self.wiring.clock.now_ns(), 4_096)
-        if not batch:
-            return False
-        self.gateway.record(batch)
-        quotes = [q for q in batch if isinstance(q, QuoteReceived)]
-        for quote in quotes:
-            if quote.bid_px and quote.ask_px:
-                self.mids[quote.symbol] = (quote.bid_px + quote.ask_px) // 2
-            self.strategy.on_quote(self.ctx, quote)
-        if quotes:
-            self._tick()
-        return bool(quotes)
-
-    def _tick(self) -> None:
-        self.ticks += 1
+    def _tick(self, n: int) -> None:
         args = self.run_args
-        if self.ticks == args.halt_at_tick:
-            self.gateway.halt("sim-schedule", f"scheduled halt at tick {self.ticks}")
-        if self.ticks == args.resume_at_tick:
-            self.gateway.resume("sim-schedule", f"scheduled resume at tick {self.ticks}")
-
-    def _fire_timers(self) -> None:
-        now = self.wiring.clock.now_ns()
-        while self.ctx.timers and self.ctx.timers[0] <= now:
-            self.strategy.on_timer(self.ctx, heapq.heappop(self.ctx.timers))
+        if n == args.halt_at_tick:
+            self.gateway.halt("sim-schedule", f"scheduled halt at tick {n}")
+        if n == args.resume_at_tick:
+            self.gateway.resume("sim-schedule", f"scheduled resume at tick {n}")
+        if self.progress is not None:
+            self.progress(n)
 
     def result(self, wall_s: float) -> SimResult:
         core = self.gateway.core
@@ -177,7 +137,7 @@ class _Session:
             log_events=core.appended_seq,
             state_digest=self.digest,
             wall_s=wall_s,
-            ticks=self.ticks,
+            ticks=self.driver.ticks,
             positions=self._positions(),
             dispatch_p50_us=hist.quantile_upper_ns(0.5) / 1_000,
             dispatch_p99_us=hist.quantile_upper_ns(0.99) / 1_000,
@@ -193,11 +153,12 @@ class _Session:
             )
             instrument = self.gateway.core.reference.instrument(symbol)
             factor = instrument.lot_size * instrument.multiplier if instrument else 1
-            mark = self.mids.get(symbol, 0) * entry.position_qty * factor
+            mid = self.driver.mids.get(symbol, 0)
+            mark = mid * entry.position_qty * factor
             out[symbol] = {
                 "position": entry.position_qty,
                 "cost": entry.position_cost,
-                "mark": self.mids.get(symbol, 0),
+                "mark": mid,
                 "pnl": mark - entry.position_cost,
             }
         return out
