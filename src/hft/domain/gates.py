@@ -10,6 +10,7 @@ import enum
 
 import attrs
 
+from hft.domain.gate_thresholds import GateThresholds
 from hft.domain.scorecard import (
     BPS,
     BacktestEvidence,
@@ -71,43 +72,16 @@ class GateVerdict:
         return tuple(m.reason() for m in self.measures)
 
 
-@attrs.frozen(kw_only=True)
-class BacktestThresholds:
-    min_oos_sharpe_milli: int = 0
-    min_drawdown_bps: int = -3_000
-    min_fold_consistency_bps: int = 6_000
-    min_folds: int = 5
-    stress_multiplier_milli: int = 1_500
-
-
-@attrs.frozen(kw_only=True)
-class PromotionThresholds:
-    min_sharpe_milli: int = 1_000
-    min_drawdown_bps: int = -2_000
-    max_turnover_bps: int = 50_000_000
-    max_pool_correlation_bps: int = 7_000
-    min_replay_parity_bps: int = 9_500
-
-
-@attrs.frozen(kw_only=True)
-class ReadinessThresholds:
-    min_paper_sessions: int = 3
-    max_reject_rate_bps: int = 100
-    max_drift_alerts: int = 0
-
-
-@attrs.frozen(kw_only=True)
-class GateThresholds:
-    """Every gate's thresholds; `version` names the reviewed config they came from."""
-
-    version: str = "builtin"
-    backtest: BacktestThresholds = BacktestThresholds()
-    promotion: PromotionThresholds = PromotionThresholds()
-    readiness: ReadinessThresholds = ReadinessThresholds()
-
-
 def _flag(name: str, ok: bool) -> Measure:
     return Measure(name=name, value=int(ok), threshold=1, rule="eq", unit="bool")
+
+
+def _ge(name: str, value: int, threshold: int, unit: str) -> Measure:
+    return Measure(name=name, value=value, threshold=threshold, rule="ge", unit=unit)
+
+
+def _le(name: str, value: int, threshold: int, unit: str) -> Measure:
+    return Measure(name=name, value=value, threshold=threshold, rule="le", unit=unit)
 
 
 def gate_a(ev: FeasibilityEvidence, _: GateThresholds) -> GateVerdict:
@@ -127,17 +101,11 @@ def gate_a(ev: FeasibilityEvidence, _: GateThresholds) -> GateVerdict:
 def gate_b(ev: CorrectnessEvidence, _: GateThresholds) -> GateVerdict:
     """Correctness: the alpha's tests ran and passed in time; the smoke session replays clean."""
     measures = (
-        Measure(name="tests_ran", value=ev.tests_ran, threshold=1, rule="ge", unit="tests"),
-        Measure(name="tests_failed", value=ev.tests_failed, threshold=0, rule="le", unit="tests"),
+        _ge("tests_ran", ev.tests_ran, 1, "tests"),
+        _le("tests_failed", ev.tests_failed, 0, "tests"),
         _flag("tests_within_timeout", not ev.tests_timed_out),
         _flag("smoke_completed", ev.smoke_completed),
-        Measure(
-            name="replay_violations",
-            value=ev.replay_violations,
-            threshold=0,
-            rule="le",
-            unit="violations",
-        ),
+        _le("replay_violations", ev.replay_violations, 0, "violations"),
     )
     return GateVerdict(gate=Gate.CORRECTNESS, measures=measures)
 
@@ -150,53 +118,17 @@ def _consistency_bps(fold_sharpes: tuple[int, ...]) -> int:
 
 def gate_c(ev: BacktestEvidence, th: GateThresholds) -> GateVerdict:
     """Backtest: out-of-sample Sharpe and drawdown, fold consistency, the stress run passing."""
-    t = th.backtest
-    oos, stress = ev.out_of_sample, ev.stress
+    t, oos, stress = th.backtest, ev.out_of_sample, ev.stress
+    consistency = _consistency_bps(ev.fold_sharpes_milli)
     measures = (
         _flag("research_artifacts", ev.source == "research"),
         _flag("equity_from_fills", ev.equity_source == "fills"),
-        Measure(
-            name="folds",
-            value=len(ev.fold_sharpes_milli),
-            threshold=t.min_folds,
-            rule="ge",
-            unit="folds",
-        ),
-        Measure(
-            name="oos_sharpe",
-            value=oos.sharpe_milli,
-            threshold=t.min_oos_sharpe_milli,
-            rule="ge",
-            unit="milli",
-        ),
-        Measure(
-            name="oos_max_drawdown",
-            value=oos.max_drawdown_bps,
-            threshold=t.min_drawdown_bps,
-            rule="ge",
-            unit="bps",
-        ),
-        Measure(
-            name="fold_consistency",
-            value=_consistency_bps(ev.fold_sharpes_milli),
-            threshold=t.min_fold_consistency_bps,
-            rule="ge",
-            unit="bps",
-        ),
-        Measure(
-            name="stress_sharpe",
-            value=stress.sharpe_milli,
-            threshold=t.min_oos_sharpe_milli,
-            rule="ge",
-            unit="milli",
-        ),
-        Measure(
-            name="stress_max_drawdown",
-            value=stress.max_drawdown_bps,
-            threshold=t.min_drawdown_bps,
-            rule="ge",
-            unit="bps",
-        ),
+        _ge("folds", len(ev.fold_sharpes_milli), t.min_folds, "folds"),
+        _ge("oos_sharpe", oos.sharpe_milli, t.min_oos_sharpe_milli, "milli"),
+        _ge("oos_max_drawdown", oos.max_drawdown_bps, t.min_drawdown_bps, "bps"),
+        _ge("fold_consistency", consistency, t.min_fold_consistency_bps, "bps"),
+        _ge("stress_sharpe", stress.sharpe_milli, t.min_oos_sharpe_milli, "milli"),
+        _ge("stress_max_drawdown", stress.max_drawdown_bps, t.min_drawdown_bps, "bps"),
     )
     return GateVerdict(gate=Gate.BACKTEST, measures=measures)
 
@@ -205,41 +137,11 @@ def gate_d(ev: PromotionEvidence, th: GateThresholds) -> GateVerdict:
     """Promotion: Sharpe, drawdown, turnover bound, live-pool correlation, replay parity."""
     t, card = th.promotion, ev.scorecard
     measures = (
-        Measure(
-            name="sharpe",
-            value=card.sharpe_milli,
-            threshold=t.min_sharpe_milli,
-            rule="ge",
-            unit="milli",
-        ),
-        Measure(
-            name="max_drawdown",
-            value=card.max_drawdown_bps,
-            threshold=t.min_drawdown_bps,
-            rule="ge",
-            unit="bps",
-        ),
-        Measure(
-            name="turnover",
-            value=card.turnover_bps,
-            threshold=t.max_turnover_bps,
-            rule="le",
-            unit="bps",
-        ),
-        Measure(
-            name="pool_correlation",
-            value=ev.max_pool_correlation_bps,
-            threshold=t.max_pool_correlation_bps,
-            rule="le",
-            unit="bps",
-        ),
-        Measure(
-            name="replay_parity",
-            value=ev.replay_parity_bps,
-            threshold=t.min_replay_parity_bps,
-            rule="ge",
-            unit="bps",
-        ),
+        _ge("sharpe", card.sharpe_milli, t.min_sharpe_milli, "milli"),
+        _ge("max_drawdown", card.max_drawdown_bps, t.min_drawdown_bps, "bps"),
+        _le("turnover", card.turnover_bps, t.max_turnover_bps, "bps"),
+        _le("pool_correlation", ev.max_pool_correlation_bps, t.max_pool_correlation_bps, "bps"),
+        _ge("replay_parity", ev.replay_parity_bps, t.min_replay_parity_bps, "bps"),
     )
     return GateVerdict(gate=Gate.PROMOTION, measures=measures)
 
@@ -253,26 +155,8 @@ def gate_e(ev: ReadinessEvidence, th: GateThresholds) -> GateVerdict:
     """Readiness: enough paper sessions, a low reject rate and no drift alert."""
     t = th.readiness
     measures = (
-        Measure(
-            name="paper_sessions",
-            value=ev.paper_sessions,
-            threshold=t.min_paper_sessions,
-            rule="ge",
-            unit="sessions",
-        ),
-        Measure(
-            name="reject_rate",
-            value=_reject_rate_bps(ev),
-            threshold=t.max_reject_rate_bps,
-            rule="le",
-            unit="bps",
-        ),
-        Measure(
-            name="drift_alerts",
-            value=ev.drift_alerts,
-            threshold=t.max_drift_alerts,
-            rule="le",
-            unit="alerts",
-        ),
+        _ge("paper_sessions", ev.paper_sessions, t.min_paper_sessions, "sessions"),
+        _le("reject_rate", _reject_rate_bps(ev), t.max_reject_rate_bps, "bps"),
+        _le("drift_alerts", ev.drift_alerts, t.max_drift_alerts, "alerts"),
     )
     return GateVerdict(gate=Gate.READINESS, measures=measures)

@@ -6,9 +6,9 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hft.domain.gate_thresholds import GateThresholds
 from hft.domain.gates import (
     Gate,
-    GateThresholds,
     Measure,
     gate_a,
     gate_b,

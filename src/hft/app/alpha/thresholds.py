@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from hft.domain.canary import CanaryThresholds
-from hft.domain.gates import (
+from hft.domain.gate_thresholds import (
     BacktestThresholds,
     GateThresholds,
     PromotionThresholds,
