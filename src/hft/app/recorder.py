@@ -257,7 +257,9 @@ class Recorder:
     its flusher) and, in direct mode, offers the batch to a bounded queue. It returns the
     log receipt, or None when the batch was dropped by disk-pressure policy. Acknowledging
     events to anyone outside remains the caller's job (`EventLog.wait_durable`).
-    Errors: whatever the log's `append` raises (e.g. a log write error) propagates.
+    Errors: whatever the log's `append` raises (a full disk, a failed sync, an overload)
+    propagates, after `on_halt` was called once with the error as the reason: nothing may be
+    dispatched that cannot be recorded.
     """
 
     def __init__(
@@ -287,6 +289,7 @@ class Recorder:
         self._table = table
         self._durable_timeout_s = durable_timeout_s
         self._halt_raised = False
+        self._log_failure_reported = False
         self._dropped_topics: set[str] = set()
         self.drops = DropLedger()
         self.sink_rows = 0
@@ -330,7 +333,13 @@ class Recorder:
         return self._worker.stop(timeout_s) if self._worker else True
 
     def _append(self, topic: str, events: Sequence[DomainEvent]) -> AppendReceipt:
-        receipt = self._log.append(events)
+        try:
+            receipt = self._log.append(events)
+        except Exception as exc:
+            if not self._log_failure_reported:
+                self._log_failure_reported = True
+                self._on_halt(f"event log refused a {topic} batch: {type(exc).__name__}: {exc}")
+            raise
         if self._worker is not None and not self._worker.offer(_Batch(topic, receipt, events)):
             self.drops.add(topic, _QUEUE_FULL, events, receipt)
         return receipt

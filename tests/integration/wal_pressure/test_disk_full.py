@@ -62,7 +62,7 @@ def _fill(
 
 
 def test_filling_the_disk_halts_first_and_loses_no_acknowledged_event(small_fs: Path) -> None:
-    """WARN -> CRITICAL -> HALT, one halt call, quotes dropped and counted, DiskFullError at
+    """WARN -> CRITICAL -> HALT, a halt call at CRITICAL, quotes dropped and counted, DiskFullError at
     the end, and the acknowledged order events read back in order and identical."""
     wal_dir = small_fs / "wal"
     config = WalConfig(policy=Durability.FSYNC, segment_bytes=256 * KIB)
@@ -88,8 +88,9 @@ def test_filling_the_disk_halts_first_and_loses_no_acknowledged_event(small_fs: 
         PressureLevel.HALT,
     ]
     assert isinstance(error, DiskFullError)
-    assert len(halts) == 1
     assert halts[0].startswith("disk pressure CRITICAL")
+    # The full disk surfaces at `append` or at `wait_durable`; at `append` it halts too.
+    assert [h.split(":")[0] for h in halts[1:]] in ([], ["event log refused a orders batch"])
     dropped = {r.topic: r.count for r in recorder.drops.snapshot()}
     assert dropped["market_data"] > 0
     on_disk = [

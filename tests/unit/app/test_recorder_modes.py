@@ -22,6 +22,7 @@ from hft.app.recorder import (
     event_rows,
     recorder_mode_from_env,
 )
+from hft.domain.events import DomainEvent
 from hft.ports.event_log import AppendReceipt
 from hft.ports.sinks import SinkUnavailableError
 from tests.strategies.recorder import ExplodingSink, RecordingSink, order_events, quotes
@@ -185,3 +186,22 @@ def test_direct_mode_accounts_for_every_logged_event_exactly_once(
     assert len(delivered) == len(set(delivered))
     assert len(delivered) + dropped == sum(sizes) == log.durable_seq()
     assert recorder.sink_rows == len(delivered)
+
+
+class RefusingLog(InMemoryEventLog):
+    """An event log whose disk is full: every append raises."""
+
+    def append(self, events: Sequence[DomainEvent]) -> AppendReceipt:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_log_that_refuses_a_batch_halts_the_gateway_once_and_raises() -> None:
+    """A failed append is never swallowed: it propagates, and on_halt hears about it once."""
+    halts: list[str] = []
+    recorder = Recorder(RefusingLog(), RecorderMode.WAL_FIRST, on_halt=halts.append)
+    for _ in range(2):
+        with pytest.raises(OSError, match="No space left"):
+            recorder.record("orders", order_events(1))
+    assert halts == [
+        "event log refused a orders batch: OSError: [Errno 28] No space left on device"
+    ]
