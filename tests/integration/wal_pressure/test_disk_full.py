@@ -62,8 +62,8 @@ def _fill(
 
 
 def test_filling_the_disk_halts_first_and_loses_no_acknowledged_event(small_fs: Path) -> None:
-    """WARN -> CRITICAL -> HALT, a halt call at CRITICAL, quotes dropped and counted, DiskFullError at
-    the end, and the acknowledged order events read back in order and identical."""
+    """WARN -> CRITICAL -> HALT, a halt call at CRITICAL, quotes dropped and counted,
+    DiskFullError at the end, and the acknowledged order events read back in order, identical."""
     wal_dir = small_fs / "wal"
     config = WalConfig(policy=Durability.FSYNC, segment_bytes=256 * KIB)
     log = WalEventLog.open(str(wal_dir), default_codec(), config)
