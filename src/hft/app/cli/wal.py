@@ -73,7 +73,10 @@ def inspect(directory: str, as_json: bool) -> None:
     table = Table(title=f"WAL {directory}")
     for column in ("segment", "first seq", "last seq", "records", "frames", "bytes used",
                    "file bytes", "state", "policy"):  # fmt: skip
-        table.add_column(column, justify="left" if column == "segment" else "right")
+        if column == "segment":
+            table.add_column(column, no_wrap=True, min_width=24)
+        else:
+            table.add_column(column, justify="right")
     for s in report.segments:
         table.add_row(
             s.name, str(s.first_seq), str(s.last_seq), str(s.last_seq - s.first_seq + 1),
