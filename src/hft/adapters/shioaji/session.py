@@ -130,6 +130,7 @@ class ShioajiSession:
         self.failures = 0
         self.dropped_events = 0
         self.retry_at_ns = 0
+        self.banned_until_ns = 0
         self.accounts: list[Any] = []
         self.last_login_latency_ns = 0
         self._ever_logged_in = False
@@ -158,6 +159,8 @@ class ShioajiSession:
         """Log in now (blocking). Raises `LoginThrottledError`, `LoginInProgressError` or the
         venue's own error; a refusal is recorded as an event with the time of the next try."""
         now = self._clock.now_ns()
+        if now < self.banned_until_ns:
+            raise LoginThrottledError("the venue asked us to stay away", self.banned_until_ns)
         if now < self.retry_at_ns and self.failures:
             raise LoginThrottledError("in cooldown after a refused login", self.retry_at_ns)
         self.wanted = True
@@ -191,7 +194,8 @@ class ShioajiSession:
         """SDK callback: the connection is gone. Schedules a re-login after a backoff."""
         with self._lock:
             self.connected = False
-            self.retry_at_ns = self._clock.now_ns() + self._backoff_ns()
+            # Never earlier than a retry already scheduled: a drop must not cut a ban short.
+            self.retry_at_ns = max(self.retry_at_ns, self._clock.now_ns() + self._backoff_ns())
         self._emit(SESSION_DOWN, "session down", retry_at_ns=self.retry_at_ns)
 
     def on_event(self, resp_code: int, event_code: int, info: str, event: str) -> None:
@@ -246,6 +250,8 @@ class ShioajiSession:
             banned = is_ban(message)
             wait = self.config.ban_cooldown_ns if banned else self._backoff_ns()
             self.retry_at_ns = now + wait
+            if banned:
+                self.banned_until_ns = now + wait
         state = SESSION_LOGIN_BANNED if banned else SESSION_LOGIN_FAILED
         self._emit(state, message[:200], retry_at_ns=self.retry_at_ns)
 
