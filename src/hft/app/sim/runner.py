@@ -35,6 +35,7 @@ class SimRun:
     resume_at_tick: int | None = None
     durability: str = "fsync"
     data_file: Path | None = None
+    outages: tuple[tuple[int, int], ...] = ()
     account: str = "SIM-ACCOUNT"
     gateway: GatewayConfig = attrs.field(factory=GatewayConfig)
 
@@ -78,7 +79,11 @@ def run_sim(run: SimRun, progress: Callable[[int], None] | None = None) -> SimRe
     """Run the session to `run.ticks` market steps; the log lands in `run.out / "wal"`."""
     strategy = load_strategy(run.strategy)
     sim = SimConfig(
-        seed=run.seed, symbols=run.symbols, latency=run.latency, data_file=run.data_file
+        seed=run.seed,
+        symbols=run.symbols,
+        latency=run.latency,
+        data_file=run.data_file,
+        outages=run.outages,
     )
     config = attrs.evolve(run.gateway, account=run.account, session_id=f"sim-{run.seed}")
     wiring = build_sim(sim, config, log_dir=run.out / "wal", durability=run.durability)
