@@ -7,7 +7,6 @@ Build one with `SimVenue(seed=..., latency="zero")` and drive it with `advance(n
 
 from hft.adapters.simbroker.book import OrderBook
 from hft.adapters.simbroker.broker import SimBroker
-from hft.adapters.simbroker.exchange import RejectCode
 from hft.adapters.simbroker.feed import SimFeed
 from hft.adapters.simbroker.instruments import (
     SimReferenceData,
@@ -34,6 +33,7 @@ from hft.adapters.simbroker.market import (
     price_grid,
 )
 from hft.adapters.simbroker.orders import SimFill, SimOrderStatus
+from hft.adapters.simbroker.rules import RejectCode
 from hft.adapters.simbroker.ticks import (
     BadTickValueError,
     MissingColumnError,

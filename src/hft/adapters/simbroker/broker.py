@@ -96,7 +96,7 @@ class SimBroker:
 
     def poll(self, now_ns: int, max_reports: int = 1024) -> Sequence[BrokerReport]:
         self._venue.advance(now_ns)
-        return self._ex.drain(now_ns, max_reports)
+        return self._ex.outbox.drain(now_ns, max_reports)
 
     def order_status(self, intent_id: IntentId) -> SimOrderStatus | None:
         """What the venue knows of `intent_id` now (status pending while in flight); None if

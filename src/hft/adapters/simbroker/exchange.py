@@ -7,7 +7,6 @@ intent never overtake each other. Reject reasons start with a stable code from `
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -25,6 +24,8 @@ from hft.adapters.simbroker.orders import (
     SimFill,
     SimOrder,
 )
+from hft.adapters.simbroker.outbox import Outbox
+from hft.adapters.simbroker.rules import PriceRules, RejectCode
 from hft.domain.orders import (
     BrokerOrder,
     BrokerReport,
@@ -43,22 +44,6 @@ from hft.domain.values import Instrument, IntentId, Price, Qty
 SWEEP = 1 << 62  # a taker size larger than any book: "everything up to the limit"
 
 
-class RejectCode:
-    """Stable prefixes of `OrderRejected.reason` from the simulated venue."""
-
-    UNKNOWN_SYMBOL = "UNKNOWN_SYMBOL"
-    OFF_GRID = "OFF_GRID"
-    PRICE_LIMIT = "PRICE_LIMIT"
-    MISSING_PRICE = "MISSING_PRICE"
-    ODD_LOT = "ODD_LOT_UNSUPPORTED"
-    DUPLICATE_INTENT = "DUPLICATE_INTENT"
-    UNKNOWN_INTENT = "UNKNOWN_INTENT"
-    NOT_WORKING = "NOT_WORKING"
-    NOTHING_TO_AMEND = "NOTHING_TO_AMEND"
-    QTY_INCREASE = "QTY_INCREASE"
-    QTY_BELOW_FILLED = "QTY_BELOW_FILLED"
-
-
 _NOT_FOUND = VenueOrderState.NOT_FOUND
 _VENUE_STATE = {
     WORKING: VenueOrderState.WORKING,
@@ -66,27 +51,6 @@ _VENUE_STATE = {
     CANCELLED: VenueOrderState.CANCELLED,
     REJECTED: VenueOrderState.REJECTED,
 }
-
-
-class _Spec:
-    __slots__ = ("down", "name", "top_down_bands", "up")
-
-    def __init__(self, instrument: Instrument) -> None:
-        self.name = instrument.ticks.name
-        self.top_down_bands = tuple((b.floor, b.tick) for b in reversed(instrument.ticks.bands))
-        self.down = instrument.limit_down.scaled
-        self.up = instrument.limit_up.scaled
-
-    def price_problem(self, price: int) -> str | None:
-        tick = 1
-        for floor, tick in self.top_down_bands:  # noqa: B007 - the tick of the first band wins
-            if price >= floor:
-                break
-        if price % tick:
-            return f"{RejectCode.OFF_GRID}: {price} is not on the {self.name} grid (tick {tick})"
-        if not self.down <= price <= self.up:
-            return f"{RejectCode.PRICE_LIMIT}: {price} outside [{self.down}, {self.up}]"
-        return None
 
 
 class Exchange:
@@ -102,14 +66,11 @@ class Exchange:
         self.now = 0
         self.books = {code: OrderBook() for code in instruments}
         self.orders: dict[str, SimOrder] = {}
-        self._specs = {code: _Spec(i) for code, i in instruments.items()}
+        self._specs = {code: PriceRules(i) for code, i in instruments.items()}
         self._latency = latency
-        self._rng = rng
         self._retain = retain_terminal
         self._terminal: deque[str] = deque()
-        self._out: list[tuple[int, int, BrokerReport]] = []
-        self._ready: deque[BrokerReport] = deque()
-        self._seq = 0
+        self.outbox = Outbox(rng)
         self._order_seq = 0
         self._fill_seq = 0
         self._taker: SimOrder | None = None
@@ -119,38 +80,7 @@ class Exchange:
     # ---- reports -------------------------------------------------------------------------
 
     def _send(self, order: SimOrder | None, report: BrokerReport, leg: Leg) -> None:
-        due = self.now + (leg.fixed_ns if leg.jitter_ns == 0 else leg.draw(self._rng))
-        if order is not None:
-            due = max(due, order.last_due_ns)
-            order.last_due_ns = due
-        if due <= self.now:
-            if self._out and self._out[0][0] <= due:
-                self._flush(due)
-            self._ready.append(report)
-        else:
-            heapq.heappush(self._out, (due, self._seq, report))
-            self._seq += 1
-
-    def _flush(self, now_ns: int) -> None:
-        out, ready = self._out, self._ready
-        while out and out[0][0] <= now_ns:
-            ready.append(heapq.heappop(out)[2])
-
-    def next_due_ns(self) -> int | None:
-        """When the next undelivered report is due (None: nothing pending)."""
-        if self._ready:
-            return self.now
-        return self._out[0][0] if self._out else None
-
-    def drain(self, now_ns: int, max_reports: int) -> list[BrokerReport]:
-        """Reports due by `now_ns`, oldest first, at most `max_reports`; each only once."""
-        self._flush(now_ns)
-        ready = self._ready
-        if len(ready) <= max_reports:
-            batch = list(ready)
-            ready.clear()
-            return batch
-        return [ready.popleft() for _ in range(max_reports)]
+        self.outbox.send(self.now, order, report, leg)
 
     def _reject(
         self, order: SimOrder | None, intent_id: IntentId, reason: str, action: str

@@ -115,7 +115,11 @@ class SimVenue:
 
     def next_event_ns(self) -> int | None:
         """When something next happens (a market step, an arrival or a due report)."""
-        times = [t for t in (self._market.next_ns(), self.exchange.next_due_ns()) if t is not None]
+        times = [
+            t
+            for t in (self._market.next_ns(), self.exchange.outbox.next_due_ns(self._now))
+            if t is not None
+        ]
         if self._events:
             times.append(self._events[0][0])
         return min(times) if times else None
