@@ -1,0 +1,56 @@
+"""`hft load` as an operator runs it: load, reload, status, JSON and the table."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from hft.app.loader.sample import write_sample_wal
+
+
+def _hft(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["hft", *args], capture_output=True, text=True, timeout=240, check=False)
+
+
+def test_load_then_reload_then_status(tmp_path: Path) -> None:
+    """`hft load RUN --json` loads 1,000 events (two rows tables per quote at least), a second
+    load ships nothing, and `--status --json` shows no backlog."""
+    write_sample_wal(tmp_path / "wal", 1_000, segment_bytes=64 << 10)
+    first = _hft("load", str(tmp_path), "--json")
+    assert first.returncode == 0, first.stderr
+    loaded = json.loads(first.stdout)
+    assert loaded["events"] == 1_000
+    assert loaded["rows_by_table"]["events"] == 1_000
+    assert loaded["dead_letters"] == 0
+    assert json.loads(_hft("load", str(tmp_path), "--json").stdout)["events"] == 0
+    status = json.loads(_hft("load", str(tmp_path), "--status", "--json").stdout)
+    assert (status["backlog_segments"], status["backlog_events"]) == (0, 0)
+    assert status["unsealed_events"] == 0
+    assert status["shipped_segments"] == status["sealed_segments"] > 0
+
+
+def test_load_accepts_the_wal_directory_and_prints_a_table(tmp_path: Path) -> None:
+    """Given the WAL directory itself, the loader finds the run around it and prints a
+    per-table summary."""
+    write_sample_wal(tmp_path / "wal", 300)
+    result = _hft("load", str(tmp_path / "wal"))
+    assert result.returncode == 0, result.stderr
+    assert "market_quotes" in result.stdout
+    assert "300 events" in result.stdout
+    assert (tmp_path / "loader" / "shipped").is_dir()
+
+
+def test_status_before_any_load_shows_the_backlog(tmp_path: Path) -> None:
+    """Before loading, status counts every event as backlog (the rich table, exit 0)."""
+    write_sample_wal(tmp_path / "wal", 500, segment_bytes=64 << 10)
+    status = json.loads(_hft("load", str(tmp_path), "--status", "--json").stdout)
+    assert status["backlog_events"] + status["unsealed_events"] == 500
+    table = _hft("load", str(tmp_path), "--status")
+    assert table.returncode == 0
+    assert "backlog events" in table.stdout
+
+
+def test_bad_workers_is_a_usage_error(tmp_path: Path) -> None:
+    """--workers 0 is refused with exit 2."""
+    assert _hft("load", str(tmp_path), "--workers", "0").returncode == 2
