@@ -112,3 +112,29 @@ def test_the_test_run_points_the_sdk_log_outside_the_repo() -> None:
     home = pathlib.Path(os.environ["SJ_HOME_PATH"]).resolve()
     assert REPO not in log_path.parents
     assert REPO not in home.parents
+
+
+def test_without_sdk_paths_the_bootstrap_puts_the_log_in_the_user_cache(
+    tmp_path: pathlib.Path,
+) -> None:
+    """Unset SJ_LOG_PATH: the composition root defaults it under XDG_CACHE_HOME, not cwd."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SJ_LOG_PATH", "SJ_HOME_PATH")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    work = tmp_path / "cwd"
+    work.mkdir()
+    code = "import hft.app.bootstrap.shioaji, os; print(os.environ['SJ_LOG_PATH'])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=work, env=env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout.strip() == str(tmp_path / "cache" / "hft" / "shioaji" / "shioaji.log")
+    assert list(work.iterdir()) == []
+
+
+def test_loading_the_cli_group_does_not_import_the_sdk() -> None:
+    """`hft wal ...` must not pay for (or be affected by) the SDK: only shioaji commands load it."""
+    code = "import sys, hft.app.cli.shioaji; print('hft.adapters.shioaji' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "False", done.stderr

@@ -8,12 +8,29 @@ not touch the network; `facade.start()` does (it logs in).
 from __future__ import annotations
 
 import os
+import pathlib
 from collections.abc import Mapping
 
 import attrs
 
-from hft.adapters.memory import SystemClock
-from hft.adapters.shioaji import (
+
+def _keep_sdk_files_out_of_the_working_directory() -> None:
+    # `import shioaji` opens ./shioaji.log (and writes a token cache) unless told otherwise,
+    # and falls back to stdout when the log's directory is missing, which would corrupt
+    # `--json` output. Default both into the user's cache before the SDK is first imported.
+    cache = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache")
+    home = cache / "hft" / "shioaji"
+    if "SJ_LOG_PATH" not in os.environ or "SJ_HOME_PATH" not in os.environ:
+        home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SJ_LOG_PATH", str(home / "shioaji.log"))
+    os.environ.setdefault("SJ_HOME_PATH", str(home))
+
+
+_keep_sdk_files_out_of_the_working_directory()
+
+# The adapter imports the SDK: these imports must come after the environment is set above.
+from hft.adapters.memory import SystemClock  # noqa: E402
+from hft.adapters.shioaji import (  # noqa: E402
     ClientFactory,
     MissingCredentialsError,
     ShioajiConfig,
@@ -22,8 +39,8 @@ from hft.adapters.shioaji import (
     credentials_from_env,
     real_client_factory,
 )
-from hft.adapters.shioaji.bench import run_quote_bench
-from hft.ports.clock import Clock
+from hft.adapters.shioaji.bench import run_quote_bench  # noqa: E402
+from hft.ports.clock import Clock  # noqa: E402
 
 __all__ = [
     "MissingCredentialsError",

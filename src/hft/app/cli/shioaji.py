@@ -7,14 +7,17 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import attrs
 import click
 from rich.console import Console
 from rich.table import Table
 
-from hft.app.bootstrap import shioaji as wiring
 from hft.domain.market import FeedGapDetected
+
+if TYPE_CHECKING:  # the SDK is imported only by the commands that need it
+    from hft.app.bootstrap.shioaji import ShioajiFacade, ShioajiHealth
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 _NS = 1_000_000_000
@@ -44,7 +47,7 @@ class CheckResult:
     contracts: int
     quotes: int
     gaps: int
-    health: wiring.ShioajiHealth | None
+    health: ShioajiHealth | None
 
     @property
     def ok(self) -> bool:
@@ -63,7 +66,7 @@ class CheckResult:
 
 
 def run_check(
-    facade: wiring.ShioajiFacade,
+    facade: ShioajiFacade,
     symbol: str,
     seconds: float,
     now_ns: Callable[[], int] = time.time_ns,
@@ -139,6 +142,8 @@ def check(symbol: str, seconds: float, as_json: bool) -> None:
     Exit 0 when the session, contracts and subscription work (no quote outside market hours
     is only a warning); 1 when something failed; 2 when credentials are missing.
     """
+    from hft.app.bootstrap import shioaji as wiring  # noqa: PLC0415 - keeps `hft` SDK-free
+
     missing = wiring.missing_credentials(os.environ)
     if missing:
         click.echo(f"missing Shioaji credentials: set {', '.join(missing)}", err=True)
@@ -165,4 +170,6 @@ def bench_shioaji(ticks: int, as_json: bool) -> None:
     Prints ticks/s and per-tick p50/p99/max in microseconds (target: p99 <= 10 us,
     >= 200,000 ticks/s). Runs offline: no login, no network.
     """
+    from hft.app.bootstrap import shioaji as wiring  # noqa: PLC0415 - keeps `hft` SDK-free
+
     click.echo(json.dumps(wiring.quote_bench(ticks)))
