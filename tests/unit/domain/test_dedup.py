@@ -265,14 +265,17 @@ def test_the_window_holds_exactly_capacity_keys() -> None:
     assert [k for k, _ in window.entries()] == ["k2", "k3", "k4"]
 
 
-def test_many_commits_across_chunk_boundaries_keep_the_newest_in_order() -> None:
-    """250 keys through a window of 100: the last 100, oldest first."""
-    keys = [f"k{n:03d}" for n in range(250)]
-    window = committed(100, *keys)
-    assert window.committed_keys() == tuple(keys[150:])
-    assert len(window) == 100
-    assert all(decide_reserve(window, k, "x") == Duplicate(f"i-{k}") for k in keys[150:])
-    assert all(decide_reserve(window, k, "x") == Reserved() for k in keys[:150])
+@pytest.mark.parametrize(("capacity", "total"), [(100, 250), (300, 800), (8_200, 8_400)])
+def test_many_commits_keep_the_newest_in_commit_order(capacity: int, total: int) -> None:
+    """Far more keys than room, at trie depths 0, 1 and 2: the newest `capacity`, in order."""
+    keys = [f"k{n:05d}" for n in range(total)]
+    window = committed(capacity, *keys)
+    kept = keys[total - capacity :]
+    assert window.committed_keys() == tuple(kept)
+    assert (len(window), window.committed()) == (capacity, capacity)
+    assert all(decide_reserve(window, k, "x") == Duplicate(f"i-{k}") for k in kept)
+    assert all(decide_reserve(window, k, "x") == Reserved() for k in keys[: total - capacity])
+    assert with_capacity(window, 50).committed_keys() == tuple(keys[-50:])
 
 
 # --- field note 5: "loading ignored a smaller window" -------------------------------------
