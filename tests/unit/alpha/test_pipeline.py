@@ -36,6 +36,9 @@ def test_sample_alpha_goes_from_registration_to_live(
     assert report.passed
     state = service.promote("mm")
     assert (state.status, state.weight_bps) == (PromotionStatus.CANARY, 500)
+    with pytest.raises(InvalidTransition):
+        service.validate(spec)  # refused before any backtest runs
+    assert len(service.registry.runs()) == 1
     assert service.gateway_config.entry("mm") == {
         "strategy": "hft.app.strategies.market_maker:MarketMaker",
         "weight_bps": 500,

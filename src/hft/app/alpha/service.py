@@ -14,13 +14,13 @@ from typing import Any
 
 import attrs
 
-from hft.app.alpha import evidence
 from hft.app.alpha.artifacts import ExperimentRegistry
 from hft.app.alpha.audit import audit_rows
 from hft.app.alpha.canary import CanaryMetricsSource
 from hft.app.alpha.gateway_config import StrategyConfigFile
+from hft.app.alpha.gating import GateEvidence
 from hft.app.alpha.research import BacktestRunner
-from hft.app.alpha.smoke import SmokeResult, SmokeRunner, run_alpha_tests
+from hft.app.alpha.smoke import SmokeRunner
 from hft.app.alpha.spec import DEFAULT_LATENCY_PROFILES, AlphaSpec
 from hft.app.alpha.store import PromotionStore, stream_id_for
 from hft.app.alpha.thresholds import PipelineConfig
@@ -28,10 +28,9 @@ from hft.domain import promotion_commands as cmd
 from hft.domain.canary import CanaryAction, CanaryDecision, decide_canary
 from hft.domain.errors import InvalidTransition
 from hft.domain.events import DomainEvent
-from hft.domain.gates import Gate, GateVerdict, gate_a, gate_b, gate_c, gate_d, gate_e
+from hft.domain.gates import Gate, GateVerdict
 from hft.domain.promotion import AlphaPromotion, ConfigChange, PromotionStatus
 from hft.domain.promotion_events import AlphaPromoted, GateEvaluated
-from hft.domain.scorecard import BacktestEvidence, CorrectnessEvidence, PromotionEvidence
 from hft.ports.clock import Clock
 
 POOL_STATUSES = (PromotionStatus.CANARY, PromotionStatus.HELD, PromotionStatus.LIVE)
@@ -48,15 +47,6 @@ class ValidationReport:
     @property
     def passed(self) -> bool:
         return len(self.verdicts) == len(Gate) and all(v.passed for v in self.verdicts)
-
-
-@attrs.define
-class _Gating:
-    spec: AlphaSpec
-    inputs: dict[Gate, tuple[str, ...]] = attrs.Factory(dict)
-    run_id: str = ""
-    smoke: SmokeResult | None = None
-    outcome: evidence.ResearchOutcome | None = None
 
 
 @attrs.define(kw_only=True)
@@ -101,10 +91,23 @@ class PromotionService:
         on_verdict: Callable[[GateVerdict], None] | None = None,
     ) -> ValidationReport:
         """Evaluate gates A..E in order, recording each verdict; stop at the first failure."""
-        self.store.get(spec.alpha_id)
-        gating, verdicts = _Gating(spec=spec), []
+        if not self.store.get(spec.alpha_id).allows(GateEvaluated):
+            raise InvalidTransition(self.store.get(spec.alpha_id).status.value, "validation")
+        gating = GateEvidence(
+            spec=spec,
+            backtest=self.backtest,
+            smoke=self.smoke,
+            registry=self.registry,
+            clock=self.clock,
+            config=self.config,
+            code_version=self.code_version,
+            test_timeout_s=self.test_timeout_s,
+            latency_profiles=self.latency_profiles,
+            pool_returns=lambda: self._pool_returns(exclude=spec.alpha_id),
+        )
+        verdicts = []
         for gate in Gate:
-            verdict = self._evaluate(gate, gating)
+            verdict = gating.evaluate(gate)
             state = self.store.get(spec.alpha_id)
             self.store.append(
                 cmd.record_gate(
@@ -124,66 +127,6 @@ class PromotionService:
         return ValidationReport(
             alpha_id=spec.alpha_id, verdicts=tuple(verdicts), run_id=gating.run_id
         )
-
-    def _evaluate(self, gate: Gate, g: _Gating) -> GateVerdict:
-        th, spec = self.config.gates, g.spec
-        if gate is Gate.FEASIBILITY:
-            g.inputs[gate] = (f"spec:{spec.sha256}",)
-            return gate_a(spec.feasibility(self.latency_profiles), th)
-        if gate is Gate.CORRECTNESS:
-            return gate_b(self._correctness(g), th)
-        if gate is Gate.BACKTEST:
-            return gate_c(self._research(g), th)
-        if gate is Gate.PROMOTION:
-            return gate_d(self._promotion_evidence(g), th)
-        sessions = self.config.gates.readiness.min_paper_sessions
-        readiness = evidence.paper_sessions(spec, self.smoke, sessions)
-        g.inputs[gate] = (f"paper_sessions:{readiness.paper_sessions}", f"seed:{spec.seed}")
-        return gate_e(readiness, th)
-
-    def _correctness(self, g: _Gating) -> CorrectnessEvidence:
-        tests = run_alpha_tests(g.spec.tests_dir, self.test_timeout_s)
-        smoke = self.smoke.run(evidence.smoke_request(g.spec, g.spec.seed))
-        g.smoke = smoke
-        g.inputs[Gate.CORRECTNESS] = (
-            f"tests:{evidence.tree_sha256(g.spec.tests_dir)}",
-            f"smoke_log:{smoke.log_digest}",
-        )
-        return CorrectnessEvidence(
-            tests_ran=tests.ran,
-            tests_failed=tests.failed,
-            tests_timed_out=tests.timed_out,
-            smoke_completed=smoke.completed,
-            replay_violations=smoke.replay_violations,
-        )
-
-    def _research(self, g: _Gating) -> BacktestEvidence:
-        outcome = evidence.research(
-            g.spec,
-            self.backtest,
-            folds=self.config.folds,
-            stress_milli=self.config.gates.backtest.stress_multiplier_milli,
-            code_version=self.code_version,
-        )
-        record = self.registry.record(outcome.run, self.clock.now_ns())
-        g.outcome = outcome
-        g.run_id = record.run_id
-        prints = tuple(f"data:{p}" for p in record.data_fingerprints)
-        g.inputs[Gate.BACKTEST] = (f"run:{record.run_id}", *prints)
-        return outcome.evidence
-
-    def _promotion_evidence(self, g: _Gating) -> PromotionEvidence:
-        outcome, smoke = g.outcome, g.smoke
-        if outcome is None or smoke is None:
-            raise RuntimeError("gate D evaluated before gates B and C")  # guarded by the domain
-        pool = self._pool_returns(exclude=g.spec.alpha_id)
-        evidence_d = PromotionEvidence(
-            scorecard=outcome.evidence.out_of_sample,
-            max_pool_correlation_bps=evidence.max_pool_correlation_bps(outcome.run.returns, pool),
-            replay_parity_bps=evidence.replay_parity_bps(outcome, smoke),
-        )
-        g.inputs[Gate.PROMOTION] = (f"run:{g.run_id}", f"pool_size:{len(pool)}")
-        return evidence_d
 
     def _pool_returns(self, exclude: str) -> list[list[float]]:
         members = [s.alpha_id for s in self.statuses() if s.status in POOL_STATUSES]
