@@ -44,7 +44,8 @@ class Durability(enum.Enum):
 
     FSYNC: after the fdatasync that covers it (group commit, the live default).
     BATCH: fdatasync at most once per `batch_delay_s`; durable after that sync.
-    NONE: never synced; durable as soon as written to the OS (backtests, benchmarks).
+    NONE: durable as soon as written to the OS (backtests, benchmarks); synced only when
+    a segment is sealed and at close.
     """
 
     FSYNC = 1

@@ -15,6 +15,7 @@ from hft.adapters.wal.fileops import FileOps
 from hft.adapters.wal.manifest import TEMP_SUFFIX
 
 SPARE_NAME = "spare.zero"
+ZERO_STEP_BYTES = 1 << 20
 
 
 class SpareMaker:
@@ -72,25 +73,34 @@ class SpareMaker:
                     return
                 self._wanted = False
             try:
-                self._make()
+                made = self._make()
             except OSError as exc:
                 with self._cv:
                     self._error = exc
                     self._cv.notify_all()
                 return
             with self._cv:
-                self._ready = True
+                self._ready = made
                 self._cv.notify_all()
 
-    def _make(self) -> None:
+    def _make(self) -> bool:
+        """Make the spare; False if stopped first (the temp file is left for the next open
+        to remove)."""
         temp = self._path + TEMP_SUFFIX
         if os.path.exists(temp):
             self._fileops.unlink(temp)
         fd = self._fileops.open(temp, create=True)
         try:
-            self._fileops.write_zeros(fd, 0, self._size)
+            for offset in range(0, self._size, ZERO_STEP_BYTES):
+                if self._stopping:
+                    return False
+                self._fileops.write_zeros(fd, offset, min(ZERO_STEP_BYTES, self._size - offset))
+                # Small synced steps: one large flush would stall the flusher's fdatasync
+                # behind it in the file system journal for hundreds of milliseconds.
+                self._fileops.fdatasync(fd)
             self._fileops.fsync(fd)
         finally:
             self._fileops.close(fd)
         self._fileops.rename(temp, self._path)
         self._fileops.fsync_dir(self._directory)
+        return True
