@@ -8,15 +8,22 @@ Modes:
   hold LOCK_DIR SEG                        claim SEG, print "held", then sleep until killed.
   fork-hold LOCK_DIR SEG                   claim SEG, fork a child that sleeps, print
                                            "held <child pid>", then sleep until killed.
+  ship WAL_DIR OUT_FILE [die]              a loader: claim each sealed segment in turn, skip
+                                           it if marked done, else read its records, append
+                                           "<segment> <records> <pid>" to OUT_FILE, mark it
+                                           done and retire the claim; with `die`, SIGKILL
+                                           itself right after its first claim instead.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from pathlib import Path
 
+from hft.adapters.wal import read_frames, sealed_segments
 from hft.adapters.wal.claims import FileClaimRegistry
 
 
@@ -60,6 +67,37 @@ def hold(lock_dir: str, segment: str, fork_child: bool) -> None:
     time.sleep(3600)
 
 
+def _ship_one(wal_dir: str, out_file: str, name: str, first: int, last: int) -> None:
+    records = sum(
+        frame.count
+        for frame in read_frames(wal_dir, first, last)
+        if first <= frame.first_seq <= last
+    )
+    with open(out_file, "a", encoding="utf-8") as out:
+        out.write(f"{name} {records} {os.getpid()}\n")
+    done = Path(wal_dir) / "claims" / f"{name}.done"
+    tmp = done.with_suffix(".tmp")
+    tmp.write_text("done")
+    os.replace(tmp, done)
+
+
+def ship(wal_dir: str, out_file: str, die: bool) -> None:
+    registry = FileClaimRegistry(Path(wal_dir) / "claims")
+    pending = {s.name: s for s in sealed_segments(wal_dir)}
+    while pending:
+        claim = registry.claim_first(sorted(pending))
+        if claim is None:
+            time.sleep(0.001)
+            continue
+        if die:
+            os.kill(os.getpid(), signal.SIGKILL)
+        segment = pending.pop(claim.segment_id)
+        if not (registry.lock_dir / f"{segment.name}.done").exists():
+            _ship_one(wal_dir, out_file, segment.name, segment.first_seq, segment.last_seq)
+        registry.retire(claim)
+    registry.close()
+
+
 def main(argv: list[str]) -> None:
     mode = argv[0]
     if mode == "contend":
@@ -68,6 +106,8 @@ def main(argv: list[str]) -> None:
         hold(argv[1], argv[2], fork_child=False)
     elif mode == "fork-hold":
         hold(argv[1], argv[2], fork_child=True)
+    elif mode == "ship":
+        ship(argv[1], argv[2], die=argv[3:] == ["die"])
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 
