@@ -84,3 +84,26 @@ def test_health_names_every_part_and_serialises_to_json(
     down = facade.health(clock.now_ns())
     assert down.healthy is False
     assert down.component("session").connected is False
+
+
+def test_the_operator_summary_shows_environment_accounts_and_limits(facade: ShioajiFacade) -> None:
+    """What a production run prints before asking for confirmation, in plain integers."""
+    summary = facade.operator_summary()
+    assert summary["environment"] == "simulation"
+    assert summary["accounts"] == ["Stock 9A95-1234567", "Future F002000-1234567"]
+    assert summary["trading_limits"] == {
+        "trading_limit": 10_000_000, "trading_used": 2_500_000, "trading_available": 7_500_000,
+    }  # fmt: skip
+    margin = summary["margin"]
+    assert isinstance(margin, dict)
+    assert margin["equity"] == 5_000_000_000
+
+
+def test_the_operator_summary_shows_a_failed_query_instead_of_raising(
+    facade: ShioajiFacade, clock: VirtualClock
+) -> None:
+    """Past the account query limit, the summary says so rather than failing the run."""
+    for _ in range(25):
+        facade.account.usage()
+    summary = facade.operator_summary()
+    assert str(summary["margin"]).startswith("unavailable: RateLimitedError")

@@ -136,6 +136,23 @@ class ShioajiFacade:
         events.extend(self.market_data.drain_rejections())
         return events
 
+    def operator_summary(self) -> dict[str, object]:
+        """Environment, accounts, trading limits and margin, for an operator to confirm before
+        trading (blocking: four account queries). A query that fails shows its error instead."""
+        summary: dict[str, object] = {
+            "environment": "simulation" if self.session.config.simulation else "PRODUCTION",
+            "accounts": list(self.session.account_labels()),
+        }
+        for name, query in (
+            ("trading_limits", self.account.trading_limits),
+            ("margin", self.account.margin),
+        ):
+            try:
+                summary[name] = attrs.asdict(query())
+            except Exception as failure:  # shown to the operator, who decides
+                summary[name] = f"unavailable: {type(failure).__name__}: {failure}"
+        return summary
+
     def health(self, now_ns: int) -> ShioajiHealth:
         """A snapshot of every part's health at `now_ns`."""
         session, feed, orders = self.session, self.market_data, self.orders
