@@ -299,9 +299,10 @@ class Exchange:
         book = self.books[plan.symbol]
         self._taker, self._stats = None, self._trade_stats[plan.symbol]
         on_trade = self._on_trade
-        if plan.bids:
+        # Checked here first: most steps move nothing through, and a call is not free.
+        if plan.bids and book.bid_px is not None and book.bid_px > plan.bids[0][0]:
             book.match(False, plan.bids[0][0] + 1, SWEEP, on_trade)
-        if plan.asks:
+        if plan.asks and book.ask_px is not None and book.ask_px < plan.asks[0][0]:
             book.match(True, plan.asks[0][0] - 1, SWEEP, on_trade)
         for taker_is_buy, limit, qty in plan.trades:
             book.match(taker_is_buy, limit, qty, on_trade)
@@ -310,12 +311,14 @@ class Exchange:
 
     def _refresh(self, book: OrderBook, is_buy: bool, levels: Sequence[tuple[int, int]]) -> None:
         wanted = tuple(price for price, _ in levels)
-        on_trade = self._on_trade
+        on_trade, side = self._on_trade, book.bids if is_buy else book.asks
         for price in book.synthetic_levels[is_buy]:
             if price not in wanted:
                 book.set_synthetic(is_buy, price, 0, on_trade)
         for price, qty in levels:
-            book.set_synthetic(is_buy, price, qty, on_trade)
+            level = side.get(price)
+            if qty != (level.synthetic if level is not None else 0):
+                book.set_synthetic(is_buy, price, qty, on_trade)
         book.synthetic_levels[is_buy] = wanted
 
     def top_of_book(self, symbol: str) -> TopOfBook:
