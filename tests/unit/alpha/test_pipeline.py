@@ -167,3 +167,18 @@ def test_sqlite_history_survives_a_new_process_view(tmp_path: Path) -> None:
     assert second.store.get("mm") == first.store.get("mm")
     assert second.history("mm") == first.history("mm")
     assert second.store.alpha_ids() == ["mm"]
+
+
+def test_a_clone_of_a_live_pool_member_fails_gate_d_on_correlation(tmp_path: Path) -> None:
+    """A second alpha trading the same returns as a canary in the pool fails D (corr 1.0)."""
+    service = make_service(tmp_path / "state", "popo")
+    first = write_spec(tmp_path / "first", alpha_id="first")
+    service.register(first)
+    assert service.validate(first).passed
+    service.promote("first")
+    clone = write_spec(tmp_path / "clone", alpha_id="clone")
+    service.register(clone)
+    report = service.validate(clone)
+    assert [v.gate for v in report.verdicts][-1] is Gate.PROMOTION
+    failed = [m for m in report.verdicts[-1].measures if not m.passed]
+    assert [(m.name, m.value) for m in failed] == [("pool_correlation", 10_000)]

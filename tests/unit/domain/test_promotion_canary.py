@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 from hypothesis import given
+from hypothesis import strategies as st
 
 from hft.domain.canary import CanaryAction, CanaryMetrics, CanaryThresholds, decide_canary
 from tests.strategies.alpha import canary_metrics
@@ -57,3 +58,22 @@ def test_each_breach_rolls_back_with_its_reason() -> None:
         decision = decide_canary(metrics, TH)
         assert decision.action is CanaryAction.ROLLBACK
         assert decision.reasons == (reason,)
+
+
+GAIN = st.integers(min_value=0, max_value=500)
+
+
+@given(canary_metrics(complete=True), GAIN, GAIN, GAIN, GAIN)
+def test_canary_property_better_metrics_still_escalate(
+    m: CanaryMetrics, more_fills: int, fewer_errors: int, less_slip: int, less_dd: int
+) -> None:
+    """More fills, fewer errors, less slippage or drawdown never undo an escalation."""
+    better = attrs.evolve(
+        m,
+        fills=(m.fills or 0) + more_fills,
+        errors=max(0, (m.errors or 0) - fewer_errors),
+        slippage_vs_backtest_bps=(m.slippage_vs_backtest_bps or 0) - less_slip,
+        drawdown_contribution_bps=min(0, (m.drawdown_contribution_bps or 0) + less_dd),
+    )
+    if decide_canary(m, TH).action is CanaryAction.ESCALATE:
+        assert decide_canary(better, TH).action is CanaryAction.ESCALATE
