@@ -330,3 +330,17 @@ def test_the_token_bucket_never_grants_more_than_its_window_allows_property(
         inside = [t for t in granted[i:] if t < start + 10 * SECOND]
         assert len(inside) <= 250 + 250 * (inside[-1] - start) // (10 * SECOND) + 1
     assert len(granted) + bucket.refused == len(steps)
+
+
+def test_a_failed_status_query_reports_the_reconcile_as_still_unknown(
+    facade: ShioajiFacade, fake: FakeShioaji
+) -> None:
+    """If list_trades cannot be had, reconcile answers OrderOutcomeUnknown(action=reconcile)."""
+    facade.place(_order("s1"))
+    _settle(facade, fake)
+    fake.logged_in = False  # the next venue call fails with AuthError
+    facade.reconcile(IntentId("s1"))
+    reports = _settle(facade, fake)
+    assert [(type(r), getattr(r, "action", "")) for r in reports] == [
+        (OrderOutcomeUnknown, "reconcile")
+    ]

@@ -194,8 +194,10 @@ class ShioajiBroker:
         self._worker.submit(lambda: self._do_status(working))
 
     def poll(self, now_ns: int, max_reports: int = 1024) -> Sequence[BrokerReport]:
-        if self.config.auto_reconcile:
-            self._auto.schedule_due(now_ns, list(self._working.values()))
+        with self._lock:
+            workings = list(self._working.values()) if self.config.auto_reconcile else []
+        if workings:
+            self._auto.schedule_due(now_ns, workings)
         with self._lock:
             n = min(max_reports, len(self._reports))
             return [self._reports.popleft() for _ in range(n)]
@@ -239,8 +241,12 @@ class ShioajiBroker:
     def _do_status(self, working: Working) -> None:
         try:
             trades = self._venue_trades()
-        except Exception as failure:  # the query itself failed: the answer stays unknown
-            self._call_failed(working, "reconcile", failure)
+        except Exception:  # the query failed: still unknown; the gateway may ask again
+            now = self._clock.now_ns()
+            with self._lock:
+                self._report(
+                    OrderOutcomeUnknown(intent_id=working.intent_id, action="reconcile", ts_ns=now)
+                )
             return
         with self._lock:
             match = self._router.find_trade(working, trades)
