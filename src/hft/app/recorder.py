@@ -296,6 +296,8 @@ class Recorder:
         self.last_sink_error: BaseException | None = None
         if pressure is not None:
             pressure.subscribe(self._on_pressure)
+            level = pressure.level()
+            self._apply_level(level, f"disk pressure {level.name} when the recorder started")
 
     @property
     def mode(self) -> RecorderMode:
@@ -355,22 +357,30 @@ class Recorder:
                 self._append(topic, [_gap_event(dropped, now_ns)])
 
     def _on_pressure(self, change: PressureChange) -> None:
-        if change.level < PressureLevel.CRITICAL:
+        self._apply_level(change.level, change.reason)
+
+    def _apply_level(self, level: PressureLevel, why: str) -> None:
+        if level < PressureLevel.CRITICAL:
             self._halt_raised = False
             return
         if self._halt_raised:
             return
-        if change.level is PressureLevel.HALT:
-            reason = change.reason
+        if level is PressureLevel.HALT:
+            reason = why
         elif self._policy.halts_anything():
-            reason = f"{change.reason}; topic policy halts at CRITICAL"
+            reason = f"{why}; topic policy halts at CRITICAL"
         else:
             return
         self._halt_raised = True
         self._on_halt(reason)
 
     def _deliver(self, sink: AnalyticsSink, rows: RowMapper, batch: _Batch) -> None:
-        if not self._log.wait_durable(batch.receipt.last_seq, self._durable_timeout_s):
+        try:
+            durable = self._log.wait_durable(batch.receipt.last_seq, self._durable_timeout_s)
+        except Exception as exc:  # a failed or closed log: never copy what may be lost
+            self.last_sink_error = exc
+            durable = False
+        if not durable:
             self.drops.add(batch.topic, _NOT_DURABLE, batch.events, batch.receipt)
             return
         token = f"{batch.topic}:{batch.receipt.first_seq}-{batch.receipt.last_seq}"

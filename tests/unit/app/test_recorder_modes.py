@@ -205,3 +205,24 @@ def test_a_log_that_refuses_a_batch_halts_the_gateway_once_and_raises() -> None:
     assert halts == [
         "event log refused a orders batch: OSError: [Errno 28] No space left on device"
     ]
+
+
+class ForgetfulLog(InMemoryEventLog):
+    """Appends fine, but its sync fails: wait_durable raises."""
+
+    def wait_durable(self, seq: int, timeout_s: float | None = None) -> bool:
+        raise OSError(5, "Input/output error")
+
+
+def test_direct_mode_never_copies_a_batch_whose_sync_failed() -> None:
+    """A failing wait_durable is counted as not durable; the sink sees nothing; no crash."""
+    sink = RecordingSink()
+    recorder = Recorder(ForgetfulLog(), RecorderMode.DIRECT, on_halt=_no_halt, sink=sink, rows=ROWS)
+    recorder.record("orders", order_events(2, ts_ns=5))
+    assert recorder.wait_sink_idle(TIMEOUT_S)
+    assert recorder.close() is True
+    assert sink.inserts == []
+    assert recorder.drops.snapshot() == [
+        DropRecord("orders", "sink_skipped_not_durable", 2, 5, 6, first_seq=1, last_seq=2)
+    ]
+    assert isinstance(recorder.last_sink_error, OSError)

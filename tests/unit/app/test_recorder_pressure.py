@@ -175,3 +175,14 @@ def test_pending_drops_are_written_at_shutdown_whatever_the_level() -> None:
     [logged] = [e.event for e in rig.log.read()]
     assert isinstance(logged, FeedGapDetected)
     assert (logged.dropped, logged.ts_init_ns) == (6, 9_999)
+
+
+def test_a_recorder_started_under_pressure_halts_at_once() -> None:
+    """Built while the disk is already at HALT, the recorder calls on_halt in its constructor."""
+    probe = SettableProbe()
+    probe.set_level("HALT")
+    monitor = DiskPressureMonitor(probe, THRESHOLDS)
+    monitor.check()
+    halts: list[str] = []
+    Recorder(InMemoryEventLog(), RecorderMode.WAL_FIRST, on_halt=halts.append, pressure=monitor)
+    assert halts == ["disk pressure HALT when the recorder started"]
