@@ -13,9 +13,9 @@ from tests.contract.broker_contract import BrokerGatewayContract, VenueHarness
 class SimHarness:
     """Drives a `SimVenue` on its virtual clock for the contract tests."""
 
-    def __init__(self, latency: str) -> None:
+    def __init__(self, latency: str, seed: int) -> None:
         # A slow market (one step a second) keeps the far-away passive prices out of reach.
-        self.venue = SimVenue(seed=11, latency=latency, quote_interval_ns=1_000_000_000)
+        self.venue = SimVenue(seed=seed, latency=latency, quote_interval_ns=1_000_000_000)
         self.broker: BrokerGateway = self.venue.broker
         self.symbol = "2330"
         self.qty = 2
@@ -50,6 +50,8 @@ class SimHarness:
 
 
 class TestSimBrokerGateway(BrokerGatewayContract):
-    @pytest.fixture(params=["zero", "shioaji-sim", "colo"])
+    # Seed 11 loses a timed-out place, seed 15 lets it reach the venue: both outcomes run.
+    @pytest.fixture(params=[("zero", 11), ("zero", 15), ("shioaji-sim", 11), ("colo", 15)])
     def venue_harness(self, request: pytest.FixtureRequest) -> VenueHarness:
-        return SimHarness(request.param)
+        latency, seed = request.param
+        return SimHarness(latency, seed)
