@@ -237,3 +237,16 @@ def test_backoff_is_capped_and_monotone_in_failures_property(failures: list[int]
         waits.append(session._backoff_ns())
     assert waits == sorted(waits)
     assert max(waits) <= session.config.backoff_max_ns
+
+
+def test_a_client_that_cannot_even_be_built_is_a_refused_login(clock: VirtualClock) -> None:
+    """sj.Shioaji() touches the network: its failure backs off like any refused login."""
+
+    def unreachable(simulation: bool) -> FakeShioaji:
+        raise sj.ShioajiConnectionError("site info unreachable")
+
+    session = ShioajiSession(unreachable, fake_credentials(), clock, SessionConfig(), LoginGate())
+    with pytest.raises(sj.ShioajiConnectionError):
+        session.login()
+    assert (session.failures, session.retry_at_ns) == (1, START_NS + 4 * SECOND)
+    assert [e.state for e in session.drain_events()] == [SESSION_LOGIN_FAILED]

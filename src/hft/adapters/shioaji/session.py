@@ -215,9 +215,10 @@ class ShioajiSession:
         return out
 
     def _login_once(self, now: int) -> None:
-        client = self._client or self._factory(self.config.simulation)
-        self._client = client
         try:
+            # Building the client already touches the network: its failure is a refusal too.
+            client = self._client or self._factory(self.config.simulation)
+            self._client = client
             self.accounts = list(
                 client.login(self._credentials.api_key, self._credentials.secret_key)
             )
