@@ -69,7 +69,11 @@ def load_strategy(spec: str) -> Strategy:
     module_name, _, class_name = spec.partition(":")
     if not module_name or not class_name:
         raise ValueError(f"strategy must look like module:Class, got {spec!r}")
-    cls = getattr(importlib.import_module(module_name), class_name, None)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"cannot import strategy module {module_name!r}: {exc}") from exc
+    cls = getattr(module, class_name, None)
     if not isinstance(cls, type) or not issubclass(cls, Strategy):
         raise ValueError(f"{spec} is not a hft.app.strategy.Strategy subclass")
     return cls()
