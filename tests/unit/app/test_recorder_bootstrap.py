@@ -13,11 +13,11 @@ from eventsourcing.domain import Aggregate, event
 from hft.app.bootstrap.recorder import (
     InvalidThresholdsError,
     build_recorder,
+    claim_registry,
     es_environment,
     halt_hook,
     pressure_monitor,
     pressure_thresholds_from_env,
-    segment_claims,
 )
 from hft.app.bootstrap.wal import open_event_log, wal_config
 from hft.app.recorder import RecorderMode, UnknownRecorderModeError
@@ -117,9 +117,9 @@ def test_the_pressure_monitor_measures_the_wal_directory(tmp_path: Path) -> None
     assert usage.wal_bytes == 1 << 20
 
 
-def test_segment_claims_are_exclusive_per_registry(tmp_path: Path) -> None:
-    """Two claim registries on one WAL directory never hold the same segment."""
-    a, b = segment_claims(str(tmp_path)), segment_claims(str(tmp_path))
+def test_claim_registries_on_one_directory_are_exclusive(tmp_path: Path) -> None:
+    """Two claim registries on one lock directory never hold the same segment."""
+    a, b = claim_registry(str(tmp_path)), claim_registry(str(tmp_path))
     claim = a.try_claim("00000000000000000001.seg")
     assert claim is not None
     assert b.try_claim("00000000000000000001.seg") is None

@@ -1,5 +1,5 @@
 """Wires the recorder: its mode from the environment, disk pressure over the WAL directory,
-segment claims for loader workers, and the eventsourcing persistence module on the WAL.
+segment claims, and the eventsourcing persistence module on the WAL.
 
 Environment:
   HFT_RECORDER_MODE            direct (default) | wal_first
@@ -39,21 +39,19 @@ from hft.ports.segments import SegmentClaims
 from hft.ports.sinks import AnalyticsSink
 
 __all__ = [
-    "CLAIMS_DIR",
     "ES_PERSISTENCE_MODULE",
     "Claim",
     "DiskPressureMonitor",
     "InvalidThresholdsError",
     "PressureThresholds",
     "build_recorder",
+    "claim_registry",
     "es_environment",
     "halt_hook",
     "pressure_monitor",
     "pressure_thresholds_from_env",
-    "segment_claims",
 ]
 
-CLAIMS_DIR = "claims"
 ES_PERSISTENCE_MODULE = "hft.adapters.wal.es_factory"
 _GIB = 1 << 30
 _MIB = 1 << 20
@@ -140,11 +138,11 @@ def halt_hook(
     return on_halt
 
 
-def segment_claims(wal_dir: str) -> SegmentClaims[Claim]:
-    """Claims on `wal_dir`'s segments for one loader process (lock files in `claims/`).
-
-    Make one per process after any fork: a forked child shares its parent's claims."""
-    return FileClaimRegistry(os.path.join(wal_dir, CLAIMS_DIR))
+def claim_registry(lock_dir: str) -> SegmentClaims[Claim]:
+    """Segment claims for one process, as lock files in `lock_dir` (every process that
+    claims the same segments must use the same directory; the loader keeps its own in its
+    state directory). Make one per process after any fork: a forked child shares claims."""
+    return FileClaimRegistry(lock_dir)
 
 
 def es_environment(wal_dir: str, durability: str = "fsync") -> dict[str, str]:

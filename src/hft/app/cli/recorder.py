@@ -103,8 +103,8 @@ def pressure_command(directory: str, as_json: bool) -> None:
 
 _HOLDER = """
 import sys, time
-from hft.app.bootstrap.recorder import segment_claims
-claims = segment_claims(sys.argv[1])
+from hft.app.bootstrap.recorder import claim_registry
+claims = claim_registry(sys.argv[1])
 assert claims.try_claim(sys.argv[2]) is not None
 print("held", flush=True)
 time.sleep(3600)
@@ -112,7 +112,7 @@ time.sleep(3600)
 
 
 def _claim_cycle_us(directory: str, rounds: int) -> float:
-    claims = wiring.segment_claims(directory)
+    claims = wiring.claim_registry(directory)
     start = time.perf_counter()
     for _ in range(rounds):
         claim = claims.try_claim("bench")
@@ -133,7 +133,7 @@ def _raw_flock_us(directory: str, rounds: int) -> float:
 
 
 def _free_after_kill_ms(directory: str, segment: str) -> float:
-    claims = wiring.segment_claims(directory)
+    claims = wiring.claim_registry(directory)
     holder = subprocess.Popen(  # noqa: S603  (our own interpreter and code)
         [sys.executable, "-c", _HOLDER, directory, segment], stdout=subprocess.PIPE, text=True
     )
