@@ -147,6 +147,8 @@ def test_drill_clickhouse_slow_never_holds_up_the_wal_writer(tmp_path: Path) -> 
             assert log.wait_durable(receipt.last_seq, timeout_s=60)
         assert log.durable_seq() == 5_000
         assert loader.loaded_through() == 0
+        status = json.loads(_hft("load", str(tmp_path), "--status", "--json").stdout)
+        assert status["backlog_events"] + status["unsealed_events"] == 5_000
     finally:
         log.close()
         gate.set()
