@@ -40,6 +40,16 @@ class SimVenue:
     `outages` schedules windows in which calls time out; a timed-out call still reached the
     venue with probability `reach_probability`. `feed_capacity` bounds the quote buffer;
     `retain_terminal` bounds how many finished orders reconciliation can still see.
+
+    A sim loop on the virtual clock jumps from event to event::
+
+        venue = SimVenue(seed=7, symbols=["2330"], latency="shioaji-sim")
+        venue.feed.subscribe(["2330"])
+        while (now := venue.next_event_ns()) is not None and now <= end_ns:
+            for quote in venue.feed.poll(now):
+                ...  # strategy -> gateway -> venue.broker.place/cancel (stamped `now`)
+            for report in venue.broker.poll(now):
+                ...  # acks, fills, rejects back to the gateway
     """
 
     def __init__(
