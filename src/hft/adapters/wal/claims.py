@@ -7,7 +7,8 @@ the open file description, so:
   locks, where a second fd in one process silently shares the lock and closing either fd
   drops it);
 - a claim dies with its holder: when a SIGKILLed process's descriptors are closed by the
-  kernel the lock is free again (a few milliseconds);
+  kernel the lock is free again (milliseconds for a small process; the kernel unmaps a dead
+  process's memory first, so a holder of hundreds of MB takes a few hundred ms);
 - a child made by `fork()` inherits the descriptor and keeps the claim alive until both have
   closed it. Start loader workers before they claim, or with `spawn`; descriptors are opened
   close-on-exec, so an `exec`ed program does not inherit them.
