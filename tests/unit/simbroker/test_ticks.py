@@ -189,3 +189,15 @@ def test_recorded_ticks_drive_quotes_and_their_prints_fill_resting_orders(tmp_pa
     last = [r for r in venue.broker.poll(3_000) if isinstance(r, OrderFilled)]
     assert [f.qty.value for f in last] == [3]
     assert venue.next_event_ns() is None  # the recording is over and nothing is in flight
+
+
+def test_ticks_older_than_the_start_are_stamped_at_the_start_never_back_in_time(
+    tmp_path: Path,
+) -> None:
+    """A venue started after the first rows replays them at its start time."""
+    path = write_csv(tmp_path / "early.csv", "10,2330,1080,1,1085,1,,", "20,2330,1080,1,1085,1,,")
+    ticks = load_ticks(path, UNIVERSE)
+    venue = SimVenue(instruments=UNIVERSE, market=RecordedMarket(ticks), start_ns=15)
+    venue.feed.subscribe(["2330"])
+    quotes = venue.feed.poll(30)
+    assert [q.ts_event_ns for q in quotes] == [15, 20]

@@ -29,8 +29,10 @@ class SimVenue:
     `.reference` a `ReferenceData` (`SimReferenceData`). Nothing moves until the owner calls
     `advance(now_ns)` (or `broker.poll`/`feed.poll`, which advance first): market steps and
     in-flight calls due by `now_ns` are then applied in time order (calls first on ties).
-    Broker calls are stamped with the venue's current time. Same seed and the same calls at
-    the same virtual times give identical reports and quotes.
+    Broker calls are stamped with the venue's current time; steps due before the start
+    (recorded ticks older than `start_ns`) run at the start, never back in time. Same seed and
+    the same calls at the same virtual times give identical reports and quotes. One thread:
+    the venue is driven by the loop that owns it and is not thread-safe.
 
     `seed` seeds independent streams (market per symbol, latency, outage). `instruments`
     defaults to `default_instruments()`; `symbols` narrows the venue to those codes (each
@@ -116,11 +118,11 @@ class SimVenue:
                 break
             if t_event <= t_market:
                 t, _, action, args = heapq.heappop(events)
-                self._now = ex.now = t
+                self._now = ex.now = max(t, self._now)
                 action(*args)
             else:
-                self._now = ex.now = t_market
-                self._step_market(t_market)
+                self._now = ex.now = max(t_market, self._now)
+                self._step_market(self._now)
         self._now = ex.now = now_ns
 
     def next_event_ns(self) -> int | None:
