@@ -9,11 +9,13 @@ import sys
 
 import shioaji as sj
 
+from hft.adapters.memory import VirtualClock
+from hft.adapters.shioaji import ShioajiClient
 from hft.adapters.shioaji.order_mapping import build_sdk_order
 from hft.adapters.shioaji.quote_mapping import EXPECTED_SHAPES
 from hft.domain.orders import BrokerOrder, OpenClose
 from hft.domain.values import InstrumentKind, IntentId, Price, Qty, Side, Symbol
-from tests.fakes.fake_shioaji import FakeContracts
+from tests.fakes.fake_shioaji import FakeContracts, FakeShioaji
 from tests.fixtures import shioaji_payloads as p
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -138,3 +140,11 @@ def test_loading_the_cli_group_does_not_import_the_sdk() -> None:
         [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_the_fake_implements_the_client_protocol(clock: VirtualClock) -> None:
+    """mypy checks this assignment structurally: the fake offers every method we call."""
+    fake: ShioajiClient = FakeShioaji(clock)
+    assert fake.list_trades() == []
+    assert isinstance(fake, FakeShioaji)
+    fake.close()
