@@ -79,7 +79,7 @@ class AmendInFlight(DomainError):
 
 
 def reduces_position(
-    book: ExposureBook, key: ExposureKey, side: Side, qty: int, *, excluding: str | None = None
+    book: ExposureBook, key: ExposureKey, side: Side, qty: int, *, excluding: str = ""
 ) -> bool:
     """Whether an order of `qty` on `side` brings |position| down without crossing zero.
 
@@ -89,13 +89,13 @@ def reduces_position(
     DEGRADED); `decide_reserve` and `decide_amend` charge such an order nothing.
     """
     entry = book.entry(key)
-    if entry.position_qty * side.sign >= 0:
-        return False
     pending = entry.open_qty(side)
-    own = book.reservations.get(excluding) if excluding is not None else None
+    own = book.reservations.get(excluding)
     if own is not None and own.key == key and own.side is side:
         pending -= own.open_qty
-    return pending + qty <= abs(entry.position_qty)
+    # Positive only when `side` trades against the position; a same-side or flat key never fits.
+    reducible = -side.sign * entry.position_qty
+    return pending + qty <= reducible
 
 
 def decide_reserve(

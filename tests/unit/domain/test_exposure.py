@@ -19,6 +19,7 @@ from hft.domain.exposure import (
     decide_amend,
     decide_amend_confirm,
     decide_amend_rollback,
+    decide_fill,
     decide_release,
     decide_reserve,
 )
@@ -26,13 +27,25 @@ from hft.domain.exposure_events import (
     ExposureAmendConfirmed,
     ExposureAmended,
     ExposureAmendRolledBack,
+    ExposureFilled,
     ExposureKeyEvicted,
     ExposureReleased,
     ExposureReserved,
 )
 from hft.domain.reasons import RejectReason
-from hft.domain.values import Side
-from tests.unit.domain.exposure_helpers import K2, K3, K4, WIDE, K, apply, reserve
+from hft.domain.values import Price, Qty, Side
+from tests.unit.domain.exposure_helpers import (
+    K2,
+    K3,
+    K4,
+    WIDE,
+    K,
+    apply,
+    events_of,
+    fill,
+    position,
+    reserve,
+)
 
 CAPS = ExposureLimits(symbol_default=1000, strategy_default=1500, global_limit=2000, max_keys=3)
 EMPTY = ExposureBook()
@@ -138,16 +151,25 @@ def test_reserve_of_a_held_intent_on_another_key_or_side_is_a_conflict(
 ) -> None:
     """An intent id reused for a different key or side raises ReservationConflict."""
     book = reserve(EMPTY, K, "i-1", 300)
-    with pytest.raises(ReservationConflict):
+    with pytest.raises(ReservationConflict, match=r"^intent i-1 already holds Reservation"):
         decide_reserve(book, CAPS, key, "i-1", amount=300, side=side, qty=1, ts_ns=5)
 
 
-@pytest.mark.parametrize(("amount", "qty"), [(-1, 1), (10, 0), (10, -2), (True, 1), (1.0, 1)])
+@pytest.mark.parametrize(
+    ("amount", "qty", "message"),
+    [
+        (-1, 1, "amount must be a non-negative int, got -1"),
+        (10, 0, "qty must be positive"),
+        (10, -2, "qty must be a non-negative int, got -2"),
+        (True, 1, "amount must be a non-negative int, got True"),
+        (1.0, 1, "amount must be a non-negative int, got 1.0"),
+    ],
+)
 def test_reserve_refuses_negative_or_non_int_amounts_and_non_positive_qty(
-    amount: object, qty: int
+    amount: object, qty: int, message: str
 ) -> None:
-    """Bad numbers are InvalidValue, never a silent zero charge."""
-    with pytest.raises(InvalidValue):
+    """Bad numbers are InvalidValue naming the field, never a silent zero charge."""
+    with pytest.raises(InvalidValue, match=f"^{message}$"):
         decide_reserve(EMPTY, CAPS, K, "i", amount=amount, side=Side.BUY, qty=qty, ts_ns=1)  # type: ignore[arg-type]
 
 
@@ -308,32 +330,40 @@ def test_a_second_amend_before_the_first_is_settled_is_refused() -> None:
     """AmendInFlight while unconfirmed; after the confirm, the next amend is accepted."""
     book = reserve(EMPTY, K, "i", 100)
     book = apply(book, decide_amend(book, CAPS, "i", 200, 2))
-    with pytest.raises(AmendInFlight):
+    with pytest.raises(AmendInFlight, match=r"^intent i has an unconfirmed amend$"):
         decide_amend(book, CAPS, "i", 300, 3)
     book = apply(book, decide_amend_confirm(book, "i", 4))
+    assert (book.reservations["i"].amount, book.total) == (200, 200)
     assert isinstance(decide_amend(book, CAPS, "i", 300, 5), tuple)
 
 
 def test_settling_an_amend_that_was_never_made_is_a_named_error() -> None:
     """Rollback or confirm with no pending amend: NoPendingAmend; unknown intent: Unknown..."""
     book = reserve(EMPTY, K, "i", 100)
-    with pytest.raises(NoPendingAmend):
+    with pytest.raises(NoPendingAmend, match=r"^intent i has no unconfirmed amend$"):
         decide_amend_rollback(book, "i", 2)
     with pytest.raises(NoPendingAmend):
         decide_amend_confirm(book, "i", 2)
-    with pytest.raises(UnknownReservation):
+    with pytest.raises(UnknownReservation, match=r"^intent nope holds no exposure reservation$"):
         decide_amend_rollback(book, "nope", 2)
     with pytest.raises(UnknownReservation):
         decide_amend(book, CAPS, "nope", 5, 2)
 
 
-@pytest.mark.parametrize(("amount", "qty"), [(-1, None), (10, 0), (10, -1)])
+@pytest.mark.parametrize(
+    ("amount", "qty", "message"),
+    [
+        (-1, None, "new_amount must be a non-negative int, got -1"),
+        (10, 0, r"new_qty must be positive \(cancel the order instead\)"),
+        (10, -1, "new_qty must be a non-negative int, got -1"),
+    ],
+)
 def test_amend_refuses_a_negative_amount_or_a_non_positive_qty(
-    amount: int, qty: int | None
+    amount: int, qty: int | None, message: str
 ) -> None:
     """A zero qty is a cancel, not an amend: InvalidValue."""
     book = reserve(EMPTY, K, "i", 100)
-    with pytest.raises(InvalidValue):
+    with pytest.raises(InvalidValue, match=f"^{message}$"):
         decide_amend(book, CAPS, "i", amount, 2, new_qty=qty)
 
 
@@ -387,19 +417,24 @@ def test_field_note_4_an_amend_is_not_charged_its_full_amount() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "message"),
     [
-        {"symbol_default": -1},
-        {"strategy_default": -1},
-        {"global_limit": -1},
-        {"max_keys": 0},
-        {"max_keys": -1},
-        {"symbol_overrides": {"2330": -1}},
-        {"strategy_overrides": {"alpha": -1}},
-        {"global_limit": 1.5},
+        ({"symbol_default": -1}, "exposure limit must be a non-negative int, got -1"),
+        ({"strategy_default": -1}, "exposure limit must be a non-negative int, got -1"),
+        ({"global_limit": -1}, "exposure limit must be a non-negative int, got -1"),
+        ({"max_keys": 0}, "max_keys must be at least 1"),
+        ({"max_keys": -1}, "max_keys must be a non-negative int, got -1"),
+        ({"symbol_overrides": {"2330": -1}}, "exposure limit must be a non-negative int, got -1"),
+        (
+            {"strategy_overrides": {"alpha": -2}},
+            "exposure limit must be a non-negative int, got -2",
+        ),
+        ({"global_limit": 1.5}, "exposure limit must be a non-negative int, got 1.5"),
     ],
 )
-def test_limits_refuse_negative_caps_and_an_empty_book(kwargs: dict[str, object]) -> None:
+def test_limits_refuse_negative_caps_and_an_empty_book(
+    kwargs: dict[str, object], message: str
+) -> None:
     """Every cap is a non-negative int and at least one key must fit."""
     base: dict[str, object] = {
         "symbol_default": 1,
@@ -407,7 +442,7 @@ def test_limits_refuse_negative_caps_and_an_empty_book(kwargs: dict[str, object]
         "global_limit": 1,
         "max_keys": 1,
     }
-    with pytest.raises(InvalidValue):
+    with pytest.raises(InvalidValue, match=f"^{message}$"):
         ExposureLimits(**{**base, **kwargs})  # type: ignore[arg-type]
 
 
@@ -420,5 +455,70 @@ def test_zero_caps_and_one_key_are_valid_limits() -> None:
 @pytest.mark.parametrize("fields", [("", "s", "x"), ("a", "", "x"), ("a", "s", "")])
 def test_an_exposure_key_needs_all_three_names(fields: tuple[str, str, str]) -> None:
     """A blank account, strategy or symbol is InvalidValue."""
-    with pytest.raises(InvalidValue):
+    with pytest.raises(InvalidValue, match=r"^exposure key needs account, strategy and symbol: "):
         ExposureKey(*fields)
+
+
+def test_amend_by_a_single_unit_past_the_cap_is_rejected() -> None:
+    """1000 held at a 1000 cap: amending to 1001 (delta 1) is LIMIT_SYMBOL at 1001."""
+    book = reserve(EMPTY, K, "i", 1000)
+    assert decide_amend(book, CAPS, "i", 1001, 3) == ExposureRejection(
+        RejectReason.LIMIT_SYMBOL, 1000, 1001
+    )
+
+
+def test_an_amend_that_adds_nothing_passes_when_usage_is_already_over_the_cap() -> None:
+    """Fills at a worse price pushed usage to 2000 of 1000: a same-charge amend still passes."""
+    book = reserve(EMPTY, K, "i", 1000, qty=10)
+    book = fill(book, "i", Side.BUY, 5, 300)
+    assert book.total == 2000
+    (amended,) = events_of(decide_amend(book, CAPS, "i", 500, 3, new_qty=4))
+    assert isinstance(amended, ExposureAmended)
+    assert (amended.delta, amended.qty_delta) == (0, -1)
+
+
+def test_rollback_of_an_amend_that_stopped_reducing_restores_a_zero_charge() -> None:
+    """Long 10, sell 5 reducing (0 held), amended to sell 12 (1200), refused: back to 0 for 5."""
+    book = position(EMPTY, K, Side.BUY, 10, 100)
+    book = reserve(book, K, "s", 500, side=Side.SELL, qty=5)
+    book = apply(book, decide_amend(book, WIDE, "s", 1200, 3, new_qty=12))
+    assert book.reservations["s"].amount == 1200
+    (rolled,) = events_of(decide_amend_rollback(book, "s", 4))
+    assert isinstance(rolled, ExposureAmendRolledBack)
+    assert (rolled.amount, rolled.qty) == (0, 5)
+
+
+def test_confirming_an_amend_that_made_the_order_reducing_frees_its_whole_charge() -> None:
+    """Long 10, sell 12 charged 1200, amended down to sell 5 (reducing): confirm leaves 0."""
+    book = position(EMPTY, K, Side.BUY, 10, 100)
+    book = reserve(book, K, "s", 1200, side=Side.SELL, qty=12)
+    book = apply(book, decide_amend(book, WIDE, "s", 500, 3, new_qty=5))
+    (confirmed,) = events_of(decide_amend_confirm(book, "s", 4))
+    assert isinstance(confirmed, ExposureAmendConfirmed)
+    assert (confirmed.amount, confirmed.qty) == (0, 5)
+
+
+def test_confirm_after_fills_never_leaves_a_negative_open_qty_or_charge() -> None:
+    """1000 for 10, amended to 500 for 3, then 5 filled: the confirm clamps both at 0."""
+    book = reserve(EMPTY, K, "i", 1000, qty=10)
+    book = apply(book, decide_amend(book, CAPS, "i", 500, 3, new_qty=3))
+    book = fill(book, "i", Side.BUY, 5, 100)
+    (confirmed,) = events_of(decide_amend_confirm(book, "i", 4))
+    assert isinstance(confirmed, ExposureAmendConfirmed)
+    assert (confirmed.amount, confirmed.qty) == (0, 0)
+
+
+def test_a_refused_amend_after_fills_leaves_nothing_open_and_the_next_fill_frees_the_rest() -> None:
+    """1000 for 5 amended to 800 for 10, 8 filled, refused: 200 held for 0 open, then freed."""
+    book = reserve(EMPTY, K, "i", 1000, qty=5)
+    book = apply(book, decide_amend(book, CAPS, "i", 800, 3, new_qty=10))
+    book = fill(book, "i", Side.BUY, 8, 100)
+    (rolled,) = events_of(decide_amend_rollback(book, "i", 4))
+    assert isinstance(rolled, ExposureAmendRolledBack)
+    assert (rolled.amount, rolled.qty) == (200, 0)
+    book = apply(book, (rolled,))
+    (filled,) = events_of(
+        decide_fill(book, "i", side=Side.BUY, qty=Qty(1), price=Price(100), ts_ns=5)
+    )
+    assert isinstance(filled, ExposureFilled)
+    assert (filled.released, filled.closed) == (200, True)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import pytest
 
 from hft.domain.errors import ExposureCapacityExceeded, InvalidTransition
 from hft.domain.exposure import (
     ExposureBook,
+    ExposureDecision,
     ExposureLimits,
     ReleaseReason,
     ReservationConflict,
     UnknownReservation,
     decide_amend,
+    decide_amend_confirm,
+    decide_amend_rollback,
     decide_fill,
     decide_release,
     decide_reserve,
@@ -133,7 +138,9 @@ def test_position_after_a_fill_keeps_average_cost_and_reopens_past_zero(
 ) -> None:
     """Adding grows qty and cost; reducing takes cost at the average; crossing reopens at price."""
     entry = ExposureEntry(position_qty=start[0], position_cost=start[1])
-    assert position_after(entry, side, qty, cost) == expected
+    after = position_after(entry, side, qty, cost)
+    assert after == expected
+    assert [type(v) for v in after] == [int, int]  # money never turns into a float
 
 
 def test_a_fill_that_reduces_a_long_position_uses_average_cost() -> None:
@@ -215,7 +222,7 @@ def test_a_late_fill_after_release_moves_the_position_when_its_key_is_given() ->
     """Released, then filled: released=0, closed=False, and the position still moves."""
     book = reserve(EMPTY, K, "i", 500, qty=5)
     book = apply(book, decide_release(book, "i", ReleaseReason.CANCELLED, 3))
-    with pytest.raises(UnknownReservation):
+    with pytest.raises(UnknownReservation, match=r"^fill for i: no reservation and no key given$"):
         decide_fill(book, "i", side=Side.BUY, qty=Qty(2), price=Price(100), ts_ns=4)
     decision = decide_fill(book, "i", side=Side.BUY, qty=Qty(2), price=Price(100), ts_ns=4, key=K)
     (event,) = decision
@@ -228,7 +235,7 @@ def test_a_late_fill_after_release_moves_the_position_when_its_key_is_given() ->
 def test_a_fill_that_contradicts_its_reservation_is_a_conflict() -> None:
     """Wrong side or wrong key for a held intent: ReservationConflict, nothing booked."""
     book = reserve(EMPTY, K, "i", 500, qty=5)
-    with pytest.raises(ReservationConflict):
+    with pytest.raises(ReservationConflict, match=r"^fill for i \(Side.SELL, None\) does not"):
         decide_fill(book, "i", side=Side.SELL, qty=Qty(1), price=Price(100), ts_ns=4)
     with pytest.raises(ReservationConflict):
         decide_fill(book, "i", side=Side.BUY, qty=Qty(1), price=Price(100), ts_ns=4, key=K2)
@@ -250,6 +257,7 @@ def test_a_late_fill_on_an_evicted_key_evicts_another_idle_key_in_a_full_book() 
     evicted, filled = decision
     assert isinstance(evicted, ExposureKeyEvicted)
     assert (evicted.symbol, evicted.strategy) == (K.symbol, K.strategy)
+    assert (evicted.ts_event_ns, evicted.ts_init_ns) == (4, 4)
     assert filled.originator_version == book.version + 2
     assert set(apply(book, decision).entries) == {K2, K3}
 
@@ -260,7 +268,7 @@ def test_a_late_fill_with_no_room_raises_exposure_capacity_exceeded() -> None:
         symbol_default=10**6, strategy_default=10**6, global_limit=10**6, max_keys=2
     )
     book = reserve(reserve(EMPTY, K, "a", 5), K2, "b", 5)
-    with pytest.raises(ExposureCapacityExceeded):
+    with pytest.raises(ExposureCapacityExceeded, match=r"^no room for .*2317.* keys in use"):
         decide_fill(
             book, "late", side=Side.BUY, qty=Qty(1), price=Price(9), ts_ns=4, key=K3, limits=limits
         )
@@ -293,8 +301,10 @@ def test_a_key_with_anything_open_or_held_is_not_zero_balance() -> None:
 def test_evolve_refuses_events_out_of_order_or_of_another_aggregate() -> None:
     """A skipped or repeated version, or another originator id, is an InvalidTransition."""
     (event,) = decide_reserve(EMPTY, WIDE, K, "i", amount=1, side=Side.BUY, qty=1, ts_ns=1)  # type: ignore[misc]
-    with pytest.raises(InvalidTransition):
-        evolve(EMPTY, attrs.evolve(event, originator_version=2))
+    skipped = attrs.evolve(event, originator_version=2)
+    with pytest.raises(InvalidTransition) as refused:
+        evolve(EMPTY, skipped)
+    assert (refused.value.from_, refused.value.event) == ("exposure at version 0", skipped)
     with pytest.raises(InvalidTransition):
         evolve(EMPTY, attrs.evolve(event, originator_version=0))
     with pytest.raises(InvalidTransition):
@@ -315,8 +325,10 @@ def test_evolve_refuses_to_evict_a_key_that_holds_something_or_is_absent() -> No
             strategy=key.strategy,
             symbol=key.symbol,
         )
-        with pytest.raises(InvalidTransition):
+        with pytest.raises(InvalidTransition) as refused:
             evolve(book, evict)
+        assert refused.value.from_ == f"evict of {key} (absent or not zero-balance)"
+        assert refused.value.event is evict
 
 
 def test_evolve_refuses_to_settle_an_amend_that_is_not_pending() -> None:
@@ -334,5 +346,36 @@ def test_evolve_refuses_to_settle_an_amend_that_is_not_pending() -> None:
         amount=5,
         qty=1,
     )
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition) as refused:
         evolve(book, confirm)
+    assert (refused.value.from_, refused.value.event) == ("no amend pending", confirm)
+
+
+def test_pending_buys_count_against_reducing_a_short_position() -> None:
+    """Short 10 with buy 6 open: buy 4 reduces, buy 5 would flip."""
+    book = position(EMPTY, K, Side.SELL, 10, 100)
+    book = reserve(book, K, "b1", 0, side=Side.BUY, qty=6)
+    assert reduces_position(book, K, Side.BUY, 4) is True
+    assert reduces_position(book, K, Side.BUY, 5) is False
+
+
+def test_every_event_marks_its_key_as_touched_at_its_version() -> None:
+    """LRU order: reserve, amend, settle, fill, late fill and release each touch their key."""
+    book = reserve(EMPTY, K, "i", 500, qty=5)
+    assert book.entry(K).touched == 1
+    steps: list[Callable[[ExposureBook], ExposureDecision]] = [
+        lambda b: decide_amend(b, WIDE, "i", 600, 9, new_qty=6),
+        lambda b: decide_amend_confirm(b, "i", 9),
+        lambda b: decide_amend(b, WIDE, "i", 700, 9, new_qty=7),
+        lambda b: decide_amend_rollback(b, "i", 9),
+        lambda b: decide_fill(b, "i", side=Side.BUY, qty=Qty(1), price=Price(100), ts_ns=9),
+        lambda b: decide_fill(
+            b, "late", side=Side.BUY, qty=Qty(1), price=Price(100), ts_ns=9, key=K
+        ),
+        lambda b: decide_release(b, "i", ReleaseReason.CANCELLED, 9),
+    ]
+    for step in steps:
+        book = reserve(book, K2, f"other-{book.version}", 1)
+        book = apply(book, step(book))
+        assert book.entry(K).touched == book.version
+        assert book.entry(K2).touched == book.version - 1

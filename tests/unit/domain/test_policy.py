@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import attrs
 import pytest
 
@@ -121,7 +123,7 @@ def test_start_records_the_hold_off_end_as_an_event() -> None:
 @pytest.mark.parametrize("bad", [1.5, True, "9"])
 def test_start_refuses_a_hold_off_that_is_not_an_int(bad: object) -> None:
     """Times are integer nanoseconds."""
-    with pytest.raises(InvalidValue):
+    with pytest.raises(InvalidValue, match=f"^holdoff_until_ns must be an int, got {bad!r}$"):
         decide_start(GatewayPolicy(), bad, 0)  # type: ignore[arg-type]
 
 
@@ -168,10 +170,18 @@ def test_halting_while_halted_emits_nothing_and_keeps_the_first_reason() -> None
     assert halted.halt_reason == "disk full"
 
 
-@pytest.mark.parametrize(("reason", "source"), [("", "wal"), ("  ", "wal"), ("x", ""), ("x", " ")])
-def test_halt_needs_a_reason_and_a_source(reason: str, source: str) -> None:
-    """An unexplained halt is refused with InvalidValue."""
-    with pytest.raises(InvalidValue):
+@pytest.mark.parametrize(
+    ("reason", "source", "message"),
+    [
+        ("", "wal", "halt reason must be non-empty text, got ''"),
+        ("  ", "wal", "halt reason must be non-empty text, got '  '"),
+        ("x", "", "halt source must be non-empty text, got ''"),
+        ("x", " ", "halt source must be non-empty text, got ' '"),
+    ],
+)
+def test_halt_needs_a_reason_and_a_source(reason: str, source: str, message: str) -> None:
+    """An unexplained halt is refused with InvalidValue naming what is missing."""
+    with pytest.raises(InvalidValue, match=f"^{message}$"):
         decide_halt(GatewayPolicy(), reason, source, 1)
 
 
@@ -213,10 +223,12 @@ def test_recover_moves_degraded_to_normal_and_never_clears_halt() -> None:
     assert decide_recover(started(PolicyMode.HALT), "x", 6) == ()
 
 
-@pytest.mark.parametrize("decide", [decide_degrade, decide_recover])
-def test_triggers_need_a_reason(decide: object) -> None:
+@pytest.mark.parametrize(
+    ("decide", "what"), [(decide_degrade, "degrade reason"), (decide_recover, "recover reason")]
+)
+def test_triggers_need_a_reason(decide: object, what: str) -> None:
     """A blank reason from an automatic trigger is InvalidValue."""
-    with pytest.raises(InvalidValue):
+    with pytest.raises(InvalidValue, match=f"^{what} must be non-empty text, got ' '$"):
         decide(started(PolicyMode.DEGRADED), " ", 1)  # type: ignore[operator]
 
 
@@ -254,14 +266,15 @@ def test_resume_with_operator_and_reason_clears_halt_to_normal() -> None:
 )
 def test_resume_without_an_operator_or_a_reason_is_refused(operator: str, reason: str) -> None:
     """Nobody answers for an unattributed resume: ResumeUnattributed, HALT stays."""
-    with pytest.raises(ResumeUnattributed):
+    expected = re.escape(f"resume needs an operator and a reason: {operator!r}, {reason!r}")
+    with pytest.raises(ResumeUnattributed, match=expected):
         decide_resume(started(PolicyMode.HALT), operator, reason, 1)
 
 
 @pytest.mark.parametrize("mode", [PolicyMode.NORMAL, PolicyMode.DEGRADED])
 def test_resume_outside_halt_is_refused(mode: PolicyMode) -> None:
     """Only HALT can be resumed: NotHalted otherwise."""
-    with pytest.raises(NotHalted):
+    with pytest.raises(NotHalted, match=f"^resume asked in {mode.value}$"):
         decide_resume(started(mode), "alice", "why", 1)
 
 
@@ -305,8 +318,9 @@ def test_transition_table_every_mode_by_every_event(
     event = _event(kind, policy.version + 1)
     expected = TABLE.get((mode, kind))
     if expected is None:
-        with pytest.raises(InvalidTransition):
+        with pytest.raises(InvalidTransition) as refused:
             evolve(policy, event)
+        assert (refused.value.from_, refused.value.event) == (mode, kind.__name__)
     else:
         after = evolve(policy, event)
         assert (after.mode, after.version) == (expected, policy.version + 1)
@@ -320,8 +334,9 @@ def test_evolve_refuses_events_out_of_order_or_of_another_aggregate() -> None:
         attrs.evolve(event, originator_version=0),
         attrs.evolve(event, originator_id="exposure"),
     ):
-        with pytest.raises(InvalidTransition):
+        with pytest.raises(InvalidTransition) as refused:
             evolve(GatewayPolicy(), bad)
+        assert (refused.value.from_, refused.value.event) == ("gateway-policy at version 0", bad)
     assert evolve(GatewayPolicy(), event).mode is PolicyMode.HALT
 
 
