@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import pathlib
 import subprocess
@@ -148,3 +149,18 @@ def test_the_fake_implements_the_client_protocol(clock: VirtualClock) -> None:
     assert fake.list_trades() == []
     assert isinstance(fake, FakeShioaji)
     fake.close()
+
+
+def test_every_protocol_member_exists_on_the_real_sdk_class_with_our_parameters() -> None:
+    """`ShioajiClient` is a subset of `sj.Shioaji`: same names, and every parameter we pass
+    exists in the real method's signature (checked on the class: nothing is constructed)."""
+    members = [n for n in dir(ShioajiClient) if not n.startswith("_")]
+    assert len(members) == 26
+    for name in members:
+        real = getattr(sj.Shioaji, name)
+        ours = getattr(ShioajiClient, name)
+        if not callable(ours):
+            continue  # a property: its presence is what matters
+        real_params = set(inspect.signature(real).parameters)
+        our_params = set(inspect.signature(ours).parameters) - {"self"}
+        assert our_params <= real_params, (name, our_params - real_params)
