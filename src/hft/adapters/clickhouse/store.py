@@ -11,6 +11,7 @@ process on the same directory fails fast ("Cannot lock file"), reported as
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -51,6 +52,7 @@ class ClickHouseStore:
         self._client: Any = None
         self._lock = threading.RLock()
         self._table_types: dict[str, dict[str, str]] = {}
+        self._raw: Any = None
 
     # -- port: AnalyticsStore -------------------------------------------------------------
     def insert_columns(
@@ -60,8 +62,11 @@ class ClickHouseStore:
         arrow_table = self._to_arrow(table, columns)
         if arrow_table.num_rows == 0:
             return 0
-        settings = {**_INSERT_SETTINGS, "insert_deduplication_token": dedup_token}
-        self._call(lambda c: c.insert_arrow(table, arrow_table, settings=settings))
+        if self.dsn.startswith("chdb:"):
+            self._insert_in_process(table, arrow_table, dedup_token)
+        else:
+            settings = {**_INSERT_SETTINGS, "insert_deduplication_token": dedup_token}
+            self._call(lambda c: c.insert_arrow(table, arrow_table, settings=settings))
         return int(arrow_table.num_rows)
 
     def digest(self, table: str) -> TableDigest:
@@ -74,6 +79,9 @@ class ClickHouseStore:
 
     def close(self) -> None:
         with self._lock:
+            if self._raw is not None:
+                self._raw.close()
+                self._raw = None
             if self._client is not None:
                 self._client.close()
                 self._client = None
@@ -121,6 +129,30 @@ class ClickHouseStore:
         from hft.adapters.clickhouse.arrow import arrow_table  # noqa: PLC0415 (pyarrow is heavy)
 
         return arrow_table(columns, self.column_types(table), table)
+
+    def _insert_in_process(self, table: str, batch: Any, dedup_token: str) -> None:
+        """Embedded engine: `INSERT ... SELECT FROM Python(batch)` reads the Arrow buffers in
+        place, about twice as fast as shipping them through a temporary file. Same engine,
+        same database, same settings and dedup token as the client path."""
+        names = ", ".join(_identifier(n) for n in batch.column_names)
+        token = dedup_token.replace("\\", "").replace("'", "")
+        sql = (
+            f"INSERT INTO {_identifier(table)} ({names}) SETTINGS async_insert = 0, "  # noqa: S608
+            f"insert_deduplication_token = '{token}' SELECT * FROM Python(batch)"
+        )
+        with self._lock:
+            self._connect()
+            try:
+                self._raw_connection().query(sql)
+            except Exception as exc:
+                raise _translate(exc) from exc
+
+    def _raw_connection(self) -> Any:
+        if self._raw is None:
+            import chdb  # noqa: PLC0415 (already loaded by clickhouse-connect's chdb client)
+
+            self._raw = chdb.connect(os.path.realpath(self._client.path))  # type: ignore[no-untyped-call]
+        return self._raw
 
     def _call(self, action: Any) -> Any:
         with self._lock:
