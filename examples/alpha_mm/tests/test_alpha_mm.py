@@ -5,6 +5,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from hft.app.strategies.market_maker import MarketMaker
+
 SPEC = tomllib.loads((Path(__file__).parent.parent / "alpha.toml").read_text())
 
 
@@ -16,8 +18,6 @@ def test_defaults_lie_within_their_ranges() -> None:
 
 def test_market_maker_accepts_the_declared_parameters() -> None:
     """The strategy class takes exactly the parameters the spec declares."""
-    from hft.app.strategies.market_maker import MarketMaker
-
     strategy = MarketMaker(**{n: p["default"] for n, p in SPEC["parameters"].items()})
     assert strategy.edge_ticks == SPEC["parameters"]["edge_ticks"]["default"]
     assert strategy.max_position == SPEC["parameters"]["max_position"]["default"]
