@@ -55,7 +55,10 @@ class WalLog:
     def __init__(self, directory: str, config: WalConfig, fileops: FileOps) -> None:
         self.directory = directory
         self.config = config
-        os.makedirs(directory, exist_ok=True)
+        if not os.path.isdir(directory):
+            os.makedirs(directory)
+            # The new directory's own entry must survive a crash, or so would not its files.
+            fileops.fsync_dir(os.path.dirname(os.path.abspath(directory)))
         self._lock_fd = _lock_directory(directory)
         try:
             state, self.recovery = recover(directory, fileops, config.new_header)
@@ -118,8 +121,9 @@ class WalLog:
         """Durable (seq, record) pairs from `from_seq`, CRC-checked, in order."""
         for frame in self.read_frames(from_seq):
             records = unpack_records(frame.payload, frame.count)
-            for i in range(max(0, from_seq - frame.first_seq), frame.count):
-                yield frame.first_seq + i, records[i]
+            skip = max(0, from_seq - frame.first_seq)
+            seqs = range(frame.first_seq + skip, frame.first_seq + frame.count)
+            yield from zip(seqs, records[skip:] if skip else records, strict=True)
 
     def follow_frames(self, from_seq: int = 1, **kwargs: object) -> Iterator[FrameData]:
         """`reader.follow_frames` over this log's directory (what is written, not only

@@ -215,6 +215,8 @@ def _follow_step(
 
 
 def _open_cursor(directory: str, from_seq: int) -> _Cursor | None:
+    if not os.path.isdir(directory):
+        return None  # a follower may start before the writer creates the log
     files = segment_files(directory)
     if not files:
         return None

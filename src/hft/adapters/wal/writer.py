@@ -98,8 +98,12 @@ class GroupCommitWriter:
         self._spare = SpareMaker(directory, config.segment_bytes, fileops)
         if config.zero_fill:
             self._spare.start()
-        self._active = self._resume(state)
-        self._save_manifest(state.manifest)
+        try:
+            self._active = self._resume(state)
+            self._save_manifest(state.manifest)
+        except BaseException:
+            self._spare.stop()
+            raise
         self._thread = threading.Thread(target=self._run, name="wal-flusher", daemon=True)
         self._thread.start()
 
