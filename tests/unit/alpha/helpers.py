@@ -9,7 +9,10 @@ from hft.adapters.memory.clock import VirtualClock
 from hft.app.alpha.research import SyntheticMarketMaker
 from hft.app.alpha.service import PromotionService
 from hft.app.alpha.spec import AlphaSpec, load_spec
+from hft.app.alpha.store import stream_id_for
 from hft.app.bootstrap.alpha import promotion_service
+from hft.domain.gates import GATE_ORDER, GateVerdict, Measure
+from hft.domain.promotion_commands import record_gate, register_alpha
 
 SPEC_TEXT = """
 id = "{alpha_id}"
@@ -63,3 +66,31 @@ def write_metrics(root: Path, alpha_id: str, metrics: dict[str, int] | None = No
     directory = root / "canary-metrics"
     directory.mkdir(parents=True, exist_ok=True)
     (directory / f"{alpha_id}.json").write_text(json.dumps(metrics or HEALTHY))
+
+
+def gated_alpha(root: Path, alpha_id: str) -> None:
+    """An alpha whose five gates passed, recorded straight into the SQLite store."""
+    service = promotion_service(root=root, store_kind="sqlite")
+    service.store.append(
+        register_alpha(
+            None,
+            stream_id=stream_id_for(alpha_id),
+            alpha_id=alpha_id,
+            kind="rule",
+            strategy="p:MM",
+            spec_sha256="0" * 64,
+            artifacts=(),
+            ts_ns=1,
+        )
+    )
+    ok = Measure(name="ok", value=1, threshold=1, rule="eq", unit="bool")
+    for gate in GATE_ORDER:
+        verdict = GateVerdict(gate=gate, measures=(ok,))
+        event = record_gate(
+            service.store.get(alpha_id),
+            verdict,
+            input_hashes=(),
+            thresholds_version="t",
+            ts_ns=2,
+        )
+        service.store.append(event)

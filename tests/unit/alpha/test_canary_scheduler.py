@@ -7,40 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from hft.app.alpha.store import stream_id_for
-from hft.app.bootstrap.alpha import promotion_service
 from hft.app.cli.main import cli
-from hft.domain.gates import GATE_ORDER, GateVerdict, Measure
-from hft.domain.promotion_commands import record_gate, register_alpha
-from tests.unit.alpha.helpers import write_metrics
-
-
-def gated_alpha(root: Path, alpha_id: str) -> None:
-    """An alpha whose five gates passed, recorded straight into the SQLite store."""
-    service = promotion_service(root=root, store_kind="sqlite")
-    service.store.append(
-        register_alpha(
-            None,
-            stream_id=stream_id_for(alpha_id),
-            alpha_id=alpha_id,
-            kind="rule",
-            strategy="p:MM",
-            spec_sha256="0" * 64,
-            artifacts=(),
-            ts_ns=1,
-        )
-    )
-    ok = Measure(name="ok", value=1, threshold=1, rule="eq", unit="bool")
-    for gate in GATE_ORDER:
-        verdict = GateVerdict(gate=gate, measures=(ok,))
-        event = record_gate(
-            service.store.get(alpha_id),
-            verdict,
-            input_hashes=(),
-            thresholds_version="t",
-            ts_ns=2,
-        )
-        service.store.append(event)
+from tests.unit.alpha.helpers import gated_alpha, write_metrics
 
 
 def test_scheduler_mode_escalates_once_per_iteration(tmp_path: Path) -> None:

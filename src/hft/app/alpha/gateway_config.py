@@ -81,6 +81,13 @@ class StrategyConfigFile:
         same_as_snapshot = config == self.parse(snapshot)
         return self._replace(before, snapshot if same_as_snapshot else _canonical(config))
 
+    def revert(self, change: ConfigChange) -> bool:
+        """Undo `change` if the file still holds its result (True if it was undone)."""
+        if sha256_of(self.read_bytes()) != change.after_sha256:
+            return False
+        self._replace(self.read_bytes(), self.snapshot(change.before_sha256))
+        return True
+
     def snapshot(self, sha256: str) -> bytes:
         if sha256 == sha256_of(b""):
             return b""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+from eventsourcing.persistence import IntegrityError
 
 from hft.app.alpha.artifacts import ExperimentRegistry
 from hft.app.alpha.audit import audit_rows
@@ -148,7 +149,7 @@ class PromotionService:
         event = cmd.promote(
             state, tiers_bps=tiers, config=change, ts_ns=self.clock.now_ns(), actor=actor
         )
-        self.store.append(event)
+        self._append_changed(event, change)
         return self.store.get(alpha_id)
 
     def evaluate_canary(self, alpha_id: str) -> tuple[CanaryDecision, AlphaPromotion]:
@@ -167,7 +168,7 @@ class PromotionService:
         cmd.escalate(state, reasons=decision.reasons, config=_NO_CHANGE, ts_ns=now)
         change = self.gateway_config.set_weight(alpha_id, state.strategy, target)
         event = cmd.escalate(state, reasons=decision.reasons, config=change, ts_ns=now)
-        self.store.append(event)
+        self._append_changed(event, change)
         return decision, self.store.get(alpha_id)
 
     def rollback(
@@ -180,8 +181,16 @@ class PromotionService:
         promoted = last_promotion(self.store.history(alpha_id))
         change = self.gateway_config.restore_entry(alpha_id, promoted.config_before_sha256)
         event = cmd.roll_back(state, reasons=reasons, config=change, ts_ns=now, actor=actor)
-        self.store.append(event)
+        self._append_changed(event, change)
         return self.store.get(alpha_id)
+
+    def _append_changed(self, event: DomainEvent, change: ConfigChange) -> None:
+        # Another writer recorded first: undo our config change so file and history agree.
+        try:
+            self.store.append(event)
+        except IntegrityError:
+            self.gateway_config.revert(change)
+            raise
 
     def statuses(self) -> list[AlphaPromotion]:
         return [self.store.get(a) for a in self.store.alpha_ids()]

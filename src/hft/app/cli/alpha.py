@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from eventsourcing.persistence import IntegrityError
 from rich.console import Console
 from rich.table import Table
 
@@ -107,6 +108,9 @@ def _guarded(fn: F) -> F:
             raise SystemExit(EXIT_USAGE) from exc
         except DomainError as exc:
             click.echo(f"refused: {type(exc).__name__}: {exc}", err=True)
+            raise SystemExit(EXIT_NO) from exc
+        except IntegrityError as exc:
+            click.echo("refused: another writer changed this alpha first; re-run", err=True)
             raise SystemExit(EXIT_NO) from exc
 
     return run  # type: ignore[return-value]
