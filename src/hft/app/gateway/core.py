@@ -46,6 +46,7 @@ class GatewayConfig:
     max_undurable_events: int = 200_000
     kill_batch: int = 100
     holder: str = "gateway"
+    sample_latency: bool = False  # keep raw per-intent timings (benchmarks); off in production
 
 
 class GatewayCore:

@@ -79,3 +79,5 @@ class GatewayCounters:
         self.dedup_hits = 0
         self.rejects: Counter[str] = Counter()
         self.dispatch_latency = LatencyHistogram()
+        self.pipeline_samples_ns: list[int] = []  # decide + dispatch per intent, when sampling
+        self.ack_samples_ns: list[int] = []  # submit -> durable decision heard, when sampling

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
@@ -23,8 +24,10 @@ from hft.app.gateway.metrics import MetricsSnapshot
 from hft.app.gateway.pipeline import Verdict, process, reject
 from hft.app.gateway.recovery import recover, start_session
 from hft.app.gateway.reports import ReportHandler
+from hft.domain import intent
 from hft.domain.events import DomainEvent
 from hft.domain.intent import IntentType, SubmitIntent
+from hft.domain.market import FeedGapDetected, QuoteReceived
 from hft.domain.reasons import RejectReason
 from hft.domain.session import SESSION_ORIGINATOR, SessionStopped, StateDigestRecorded
 from hft.ports.broker import BrokerGateway
@@ -34,6 +37,8 @@ from hft.ports.lease import LeaseStore
 from hft.ports.reference_data import ReferenceData
 
 Listener = Callable[[int, DomainEvent], None]
+_RECORDED_ONLY = (QuoteReceived, FeedGapDetected)  # facts logged for the record, not decisions
+_DECISIONS = (intent.IntentAccepted, intent.IntentRejected, intent.IntentDeduplicated)
 
 
 class Gateway:
@@ -66,6 +71,9 @@ class Gateway:
         self._notices: deque[tuple[int, DomainEvent]] = deque()
         self._listeners: list[Listener] = []
         self._kill_queue: deque[str] = deque()
+        self._sampling = config.sample_latency
+        self._decide_ns: dict[str, int] = {}
+        self._submitted_ns: dict[str, int] = {}
         self.started = False
 
     # --- the API for strategies, runner scripts and operators -----------------------------
@@ -80,6 +88,8 @@ class Gateway:
     def submit(self, cmd: SubmitIntent) -> int:
         """Queue an intent; never blocks. Returns an ack token, or raises `ChannelFullError`
         (the refusal is also recorded in the log as a QUEUE_FULL rejection)."""
+        if self._sampling:
+            self._submitted_ns[cmd.intent_id] = time.perf_counter_ns()
         try:
             return self.channel.submit(cmd, self.core.now(), cmd.ttl_ns)
         except ChannelFullError:
@@ -120,6 +130,13 @@ class Gateway:
         self._stage_appended()
         done += self._release_durable(core.log.durable_seq())
         return done
+
+    def has_pending_work(self) -> bool:
+        """Whether anything decided still waits for durability (dispatch or a notice)."""
+        return bool(self._outbox or self._notices or self._has_decisions_pending())
+
+    def _has_decisions_pending(self) -> bool:
+        return any(not isinstance(e, _RECORDED_ONLY) for e in self.core.pending)
 
     def sync(self, timeout_s: float | None = None) -> None:
         """Block until everything appended is durable and dispatched (sims, shutdown)."""
@@ -202,8 +219,6 @@ class Gateway:
     def _refuse(self, cmd: SubmitIntent, reason: RejectReason, now: int) -> None:
         if cmd.intent_id in self.core.state.intents:
             return  # a reused intent id is never recorded twice
-        from hft.domain import intent  # noqa: PLC0415
-
         self.core.emit(intent.decide_submit(cmd, ts_ns=now))
         reject(self.core, cmd.intent_id, reason, now, "refused before the pipeline")
 
@@ -219,8 +234,11 @@ class Gateway:
             if cmd.intent_id in self.core.state.intents:
                 self.core.counters.rejects["DUPLICATE_INTENT_ID"] += 1
                 continue
+            started = time.perf_counter_ns() if self._sampling else 0
             if process(self.core, cmd) is Verdict.ACCEPTED:
                 self._outbox.append((-1, cmd.intent_id))
+                if started:
+                    self._decide_ns[cmd.intent_id] = time.perf_counter_ns() - started
         return done
 
     def _feed_kill_switch(self) -> int:
@@ -245,7 +263,8 @@ class Gateway:
         if receipt is None:
             return
         for offset, event in enumerate(batch):
-            self._notices.append((first_new + offset, event))
+            if not isinstance(event, _RECORDED_ONLY):
+                self._notices.append((first_new + offset, event))
         self._outbox = deque(
             (receipt.last_seq if seq < 0 else seq, intent_id) for seq, intent_id in self._outbox
         )
@@ -254,15 +273,28 @@ class Gateway:
         released = 0
         while self._outbox and 0 <= self._outbox[0][0] <= durable:
             _, intent_id = self._outbox.popleft()
-            request = self.core.state.intents[intent_id]
-            if dispatch(self.core, intent_id) and request.intent_type in (
-                IntentType.CANCEL,
-                IntentType.AMEND,
-            ):
-                self.reports.track_request(self.core.state.intents[intent_id])
+            self._dispatch(intent_id)
             released += 1
         while self._notices and self._notices[0][0] <= durable:
             seq, event = self._notices.popleft()
+            if self._sampling and isinstance(event, _DECISIONS):
+                self._sample_ack(event.originator_id)
             for listener in self._listeners:
                 listener(seq, event)
         return released
+
+    def _dispatch(self, intent_id: str) -> None:
+        started = time.perf_counter_ns() if self._sampling else 0
+        request = self.core.state.intents[intent_id]
+        sent = dispatch(self.core, intent_id)
+        if sent and request.intent_type in (IntentType.CANCEL, IntentType.AMEND):
+            self.reports.track_request(self.core.state.intents[intent_id])
+        decided = self._decide_ns.pop(intent_id, None)
+        if started and decided is not None:
+            elapsed = time.perf_counter_ns() - started
+            self.core.counters.pipeline_samples_ns.append(decided + elapsed)
+
+    def _sample_ack(self, intent_id: str) -> None:
+        submitted = self._submitted_ns.pop(intent_id, None)
+        if submitted is not None:
+            self.core.counters.ack_samples_ns.append(time.perf_counter_ns() - submitted)

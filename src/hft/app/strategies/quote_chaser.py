@@ -23,6 +23,7 @@ class QuoteChaser(Strategy):
         self.quotes = 0
         self.crosses = 0
         self.resting: str | None = None
+        self.cancels = 0
 
     def on_quote(self, ctx: StrategyContext, quote: QuoteReceived) -> None:
         if quote.bid_px <= 0 or quote.ask_px <= 0:
@@ -31,7 +32,7 @@ class QuoteChaser(Strategy):
         if self.resting is not None:
             live = ctx.intent(self.resting)
             if live is not None and intent.is_working(live.status):
-                ctx.cancel(self.resting)
+                self.cancels += ctx.cancel(self.resting) is not None
             self.resting = None
         ticks = ctx.instrument(quote.symbol).ticks
         bid = ticks.step(Price(quote.bid_px), -self.offset_ticks).scaled
