@@ -78,6 +78,7 @@ def test_health_names_every_part_and_serialises_to_json(
     assert health.component("contracts").detail == "2 instruments"
     assert health.component("quotes").last_message_age_ns == -1
     assert health.component("account").api_calls == 1
+    assert health.component("session").api_calls == 1  # one login
     assert json.loads(json.dumps(health.as_dict()))["healthy"] is True
     fake.drop_session()
     fake.wait_idle()

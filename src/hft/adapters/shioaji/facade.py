@@ -164,6 +164,7 @@ class ShioajiFacade:
                 reconnects=session.reconnects,
                 rejects=session.failures,
                 dropped=session.dropped_events,
+                api_calls=session.login_attempts,
                 api_latency_p50_ns=session.last_login_latency_ns,
                 api_latency_p99_ns=session.last_login_latency_ns,
                 detail="simulation" if session.config.simulation else "production",

@@ -134,6 +134,7 @@ class ShioajiSession:
         self.accounts: list[Any] = []
         self.last_login_latency_ns = 0
         self._ever_logged_in = False
+        self.login_attempts = 0
 
     def add_registrar(self, registrar: Registrar) -> None:
         """`registrar(client)` runs after every successful (re)login to set its callbacks."""
@@ -215,6 +216,7 @@ class ShioajiSession:
         return out
 
     def _login_once(self, now: int) -> None:
+        self.login_attempts += 1
         try:
             # Building the client already touches the network: its failure is a refusal too.
             client = self._client or self._factory(self.config.simulation)
