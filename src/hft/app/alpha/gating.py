@@ -40,6 +40,7 @@ class GateEvidence:
     run_id: str = ""
     smoke_result: SmokeResult | None = None
     outcome: evidence.ResearchOutcome | None = None
+    tests_output: str = ""
 
     def evaluate(self, gate: Gate) -> GateVerdict:
         """Gather `gate`'s evidence (running what it needs) and judge it."""
@@ -60,6 +61,7 @@ class GateEvidence:
 
     def _correctness(self) -> CorrectnessEvidence:
         tests = run_alpha_tests(self.spec.tests_dir, self.test_timeout_s)
+        self.tests_output = tests.output_tail
         smoke = self.smoke.run(evidence.smoke_request(self.spec, self.spec.seed))
         self.smoke_result = smoke
         self.inputs[Gate.CORRECTNESS] = (

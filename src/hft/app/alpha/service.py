@@ -44,6 +44,7 @@ class ValidationReport:
     alpha_id: str
     verdicts: tuple[GateVerdict, ...]
     run_id: str
+    tests_output: str = ""
 
     @property
     def passed(self) -> bool:
@@ -126,7 +127,10 @@ class PromotionService:
             if not verdict.passed:
                 break
         return ValidationReport(
-            alpha_id=spec.alpha_id, verdicts=tuple(verdicts), run_id=gating.run_id
+            alpha_id=spec.alpha_id,
+            verdicts=tuple(verdicts),
+            run_id=gating.run_id,
+            tests_output=gating.tests_output,
         )
 
     def _pool_returns(self, exclude: str) -> list[list[float]]:

@@ -41,6 +41,7 @@ def report_view(report: ValidationReport) -> dict[str, Any]:
         "alpha_id": report.alpha_id,
         "passed": report.passed,
         "run_id": report.run_id,
+        "tests_output": report.tests_output,
         "verdicts": [verdict_view(v) for v in report.verdicts],
     }
 

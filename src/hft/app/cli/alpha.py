@@ -24,8 +24,8 @@ from hft.app.alpha.artifacts import ArtifactError
 from hft.app.alpha.evidence import max_pool_correlation_bps
 from hft.app.alpha.gateway_config import ConfigFileError
 from hft.app.alpha.gc import apply_gc, plan_gc
-from hft.app.alpha.service import POOL_STATUSES, PromotionService
-from hft.app.alpha.spec import SpecError, load_spec
+from hft.app.alpha.service import POOL_STATUSES, PromotionService, ValidationReport
+from hft.app.alpha.spec import AlphaSpec, SpecError, load_spec
 from hft.app.alpha.store import AlphaNotFound
 from hft.app.alpha.thresholds import ThresholdsError
 from hft.app.alpha.views import (
@@ -37,7 +37,7 @@ from hft.app.alpha.views import (
 from hft.app.bootstrap.alpha import promotion_service
 from hft.domain.canary import CanaryAction
 from hft.domain.errors import DomainError, InvalidValue
-from hft.domain.gates import GateVerdict
+from hft.domain.gates import Gate, GateVerdict
 from hft.domain.promotion import PromotionStatus
 
 EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
@@ -156,6 +156,20 @@ def _print_verdict(verdict: GateVerdict) -> None:
         Console().print(f"  {reason}", highlight=False)
 
 
+def _validate_with_progress(
+    service: PromotionService, spec: AlphaSpec, actor: str, as_json: bool
+) -> ValidationReport:
+    if as_json:
+        return service.validate(spec, actor=actor)
+    console = Console()
+    with console.status("running gates A..E (tests, smoke session, walk-forward backtest)"):
+        report = service.validate(spec, actor=actor, on_verdict=_print_verdict)
+    failed_b = [v for v in report.verdicts if v.gate is Gate.CORRECTNESS and not v.passed]
+    if failed_b and report.tests_output:
+        console.print("the alpha's own tests said:", report.tests_output, sep="\n", markup=False)
+    return report
+
+
 @alpha.command("register")
 @SPEC_ARG
 @ACTOR_OPT
@@ -182,7 +196,7 @@ def validate(ctx: click.Context, spec: Path, actor: str, as_json: bool) -> None:
     service, parsed = _service(ctx), load_spec(spec)
     if service.store.find(parsed.alpha_id) is None:
         service.register(parsed, actor=actor)
-    report = service.validate(parsed, actor=actor, on_verdict=None if as_json else _print_verdict)
+    report = _validate_with_progress(service, parsed, actor, as_json)
     _emit(report_view(report), as_json, lambda: None)
     raise SystemExit(EXIT_OK if report.passed else EXIT_NO)
 
@@ -241,7 +255,7 @@ def rl_promote(
     service = _service(ctx)
     if service.store.find(spec.alpha_id) is None:
         service.register(spec, artifacts=artifacts, actor=actor)
-    report = service.validate(spec, actor=actor, on_verdict=None if as_json else _print_verdict)
+    report = _validate_with_progress(service, spec, actor, as_json)
     result: dict[str, Any] = report_view(report)
     if report.passed:
         result["state"] = state_view(service.promote(spec.alpha_id, actor=actor))
