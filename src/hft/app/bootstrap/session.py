@@ -19,12 +19,15 @@ from hft.adapters.memory import (
     SystemClock,
     VirtualClock,
 )
+from hft.adapters.wal.pressure import DiskPressureMonitor
+from hft.app.bootstrap.recorder import pressure_monitor
 from hft.app.bootstrap.sim import SimConfig, SimSession, build_sim_venue
 from hft.app.bootstrap.wal import open_event_log, wal_config
 from hft.app.gateway.core import GatewayConfig
 from hft.app.gateway.service import Gateway
 from hft.ports.broker import BrokerGateway
 from hft.ports.clock import Clock, IdGenerator
+from hft.ports.disk_pressure import PressureChange, PressureLevel
 from hft.ports.event_log import EventLog
 from hft.ports.lease import LeaseStore
 from hft.ports.reference_data import ReferenceData
@@ -53,7 +56,7 @@ def build_gateway(
             if log_dir is not None
             else InMemoryEventLog()
         )
-    return Gateway(
+    gateway = Gateway(
         config,
         broker=broker,
         log=log,
@@ -62,6 +65,22 @@ def build_gateway(
         lease=lease or InMemoryLease(config.holder),
         reference=reference,
     )
+    if log_dir is not None:
+        watch_disk(gateway, pressure_monitor(str(log_dir)))
+    return gateway
+
+
+def watch_disk(gateway: Gateway, monitor: DiskPressureMonitor) -> None:
+    """HALT the gateway (through the domain: a latched GatewayHalted event with the reason)
+    when the log's disk reaches the HALT level; the monitor runs on its own thread."""
+
+    def on_change(change: PressureChange) -> None:
+        if change.level is PressureLevel.HALT:
+            gateway.halt("disk_pressure", change.reason)
+
+    monitor.subscribe(on_change)
+    monitor.start()
+    gateway.on_close(monitor.stop)
 
 
 @attrs.frozen

@@ -70,6 +70,7 @@ class Gateway:
         self._outbox: deque[tuple[int, str]] = deque()
         self._notices: deque[tuple[int, DomainEvent]] = deque()
         self._listeners: list[Listener] = []
+        self._closers: list[Callable[[], None]] = []
         self._kill_queue: deque[str] = deque()
         self._sampling = config.sample_latency
         self._decide_ns: dict[str, int] = {}
@@ -110,6 +111,10 @@ class Gateway:
     def kill_switch(self, operator: str, reason: str) -> None:
         """HALT, then cancel every live order in batches of `config.kill_batch`."""
         self._command(Command("kill", operator, reason))
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Run `closer` when the gateway closes (monitors and threads wired beside it)."""
+        self._closers.append(closer)
 
     def subscribe(self, listener: Listener) -> None:
         """`listener(seq, event)` gets every durable event, in log order, on the loop thread."""
@@ -173,6 +178,8 @@ class Gateway:
             ]
         )
         self.sync(timeout_s)
+        for closer in self._closers:
+            closer()
         core.log.close()
         return digest
 
