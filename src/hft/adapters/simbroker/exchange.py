@@ -310,7 +310,7 @@ class Exchange:
         self._refresh(book, False, plan.asks)
 
     def _refresh(self, book: OrderBook, is_buy: bool, levels: Sequence[tuple[int, int]]) -> None:
-        wanted = tuple(price for price, _ in levels)
+        wanted = tuple([price for price, _ in levels])
         on_trade, side = self._on_trade, book.bids if is_buy else book.asks
         for price in book.synthetic_levels[is_buy]:
             if price not in wanted:

@@ -80,14 +80,14 @@ FUTURE_SHAPE = WalkShape(size_min=1, size_max=40, trade_max=8)
 
 
 class _Walker:
-    __slots__ = ("grid", "index", "rng", "shape", "spread", "symbol")
+    __slots__ = ("grid", "home", "index", "rng", "shape", "spread", "symbol")
 
     def __init__(self, instrument: Instrument, shape: WalkShape, seed: int) -> None:
         self.symbol = str(instrument.symbol)
         # One stream per symbol: adding a symbol to the session leaves the others' paths alone.
         self.rng = random.Random(f"{seed}:market:{self.symbol}")
         self.grid = price_grid(instrument)
-        self.index = self.grid.index(instrument.reference.scaled)
+        self.index = self.home = self.grid.index(instrument.reference.scaled)
         self.spread = 1
         self.shape = shape
 
@@ -98,11 +98,12 @@ class RandomWalkMarket:
     `depth_levels` overrides the shapes' number of depth levels (1 = top of book only, the
     cheapest market for benchmarks).
 
-    Per step and symbol: the best bid moves -2..+2 ticks (mostly 0 or 1, reflected at the
-    price limits), the spread is 1 or 2 ticks, each of `levels` depth levels per side keeps its
-    synthetic size (70%) or draws a new one, and with `trade_chance` a print of 1..trade_max
-    hits the touch. The number of draws per step is fixed, so the price path does not depend
-    on our orders (the sizes seen do, because our trades consume synthetic liquidity).
+    Per step and symbol: the best bid moves -2..+2 ticks (mostly 0 or 1, pulled gently
+    toward the reference and held at the price limits), the spread is 1 or 2 ticks, each of
+    `levels` depth levels per side keeps its synthetic size (70%) or draws a new one, and
+    with `trade_chance` a print of 1..trade_max hits the touch. The number of draws per step
+    is fixed, so the price path does not depend on our orders (the sizes seen do, because our
+    trades consume synthetic liquidity).
     """
 
     def __init__(
@@ -166,6 +167,9 @@ def _levels(
 
 
 def _move(walker: _Walker, u_move: float, spread: int) -> None:
+    # A gentle pull home (a 10% shift of the odds half a grid away) keeps a long session
+    # from sticking to the price limits, as a day's market rarely does.
+    u_move -= (walker.index - walker.home) * 0.2 / len(walker.grid)
     ticks = -2 if u_move < 0.03 else -1 if u_move < 0.22 else 1 if u_move > 0.78 else 0
     ticks = 2 if u_move > 0.97 else ticks
     target = walker.index + ticks

@@ -114,12 +114,14 @@ class SimVenue:
         while True:
             t_event = events[0][0] if events else _NEVER
             t_market = self._next_market
-            if min(t_event, t_market) > now_ns:
-                break
             if t_event <= t_market:
+                if t_event > now_ns:
+                    break
                 t, _, action, args = heapq.heappop(events)
                 self._now = ex.now = max(t, self._now)
                 action(*args)
+            elif t_market > now_ns:
+                break
             else:
                 self._now = ex.now = max(t_market, self._now)
                 self._step_market(self._now)
