@@ -47,9 +47,10 @@ from hft.adapters.wal.errors import (
     RecordTooLargeError,
     WalError,
 )
+from hft.adapters.wal.event_log import WalEventLog
 from hft.adapters.wal.fileops import FileOps
 from hft.adapters.wal.format import Durability, pack_records, unpack_records
-from hft.adapters.wal.log import WalEventLog, WalLog, data_bytes
+from hft.adapters.wal.log import WalLog, data_bytes
 from hft.adapters.wal.manifest import SealedSegment
 from hft.adapters.wal.reader import FrameData, follow_frames, read_frames
 from hft.adapters.wal.recovery import RecoveryReport

@@ -1,4 +1,4 @@
-"""The log as a whole: `WalLog` (records as bytes) and `WalEventLog` (the EventLog port).
+"""The log as a whole: `WalLog`, records as bytes (see `event_log` for the EventLog port).
 
 Open one with `WalLog.open(directory, config)`: it locks the directory (one writer per log,
 across processes), recovers it (see `recovery`), and starts the group-commit writer.
@@ -9,12 +9,12 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 
 from hft.adapters.wal.config import WalConfig
 from hft.adapters.wal.errors import (
-    CorruptLogError,
     LogClosedError,
     LogLockedError,
     RecordTooLargeError,
@@ -24,11 +24,8 @@ from hft.adapters.wal.fileops import FileOps
 from hft.adapters.wal.format import pack_records, unpack_records
 from hft.adapters.wal.manifest import ManifestStore, SealedSegment
 from hft.adapters.wal.reader import FrameData, follow_frames, read_frames
-from hft.adapters.wal.recovery import RecoveryReport, recover, segment_files
+from hft.adapters.wal.recovery import recover, segment_files
 from hft.adapters.wal.writer import GroupCommitWriter, WriterStats
-from hft.domain.events import DomainEvent
-from hft.ports.codec import EventCodec
-from hft.ports.event_log import AppendReceipt, LoggedEvent
 
 LOCK_NAME = "LOCK"
 
@@ -125,10 +122,19 @@ class WalLog:
             seqs = range(frame.first_seq + skip, frame.first_seq + frame.count)
             yield from zip(seqs, records[skip:] if skip else records, strict=True)
 
-    def follow_frames(self, from_seq: int = 1, **kwargs: object) -> Iterator[FrameData]:
-        """`reader.follow_frames` over this log's directory (what is written, not only
-        what is durable: use `durable_seq` to tell them apart)."""
-        return follow_frames(self.directory, from_seq, **kwargs)  # type: ignore[arg-type]
+    def follow_frames(
+        self,
+        from_seq: int = 1,
+        *,
+        poll_s: float = 0.05,
+        stop: threading.Event | None = None,
+        idle_timeout_s: float | None = None,
+    ) -> Iterator[FrameData]:
+        """`reader.follow_frames` over this log's directory: what is written, not only what
+        is durable (compare with `durable_seq` to tell them apart)."""
+        return follow_frames(
+            self.directory, from_seq, poll_s=poll_s, stop=stop, idle_timeout_s=idle_timeout_s
+        )
 
     # -- segments and size
 
@@ -195,70 +201,3 @@ def _fit(chunk: list[bytes], limit: int) -> list[tuple[bytes, int]]:
         raise RecordTooLargeError(f"a record of {len(chunk[0])} bytes exceeds {limit - 4}")
     half = len(chunk) // 2
     return _fit(chunk[:half], limit) + _fit(chunk[half:], limit)
-
-
-class WalEventLog:
-    """`EventLog` over a `WalLog`: one `codec.encode` per frame of <= `max_frame_records`
-    events. Reads decode durable frames only; see `WalLog` for blocking and errors."""
-
-    def __init__(self, log: WalLog, codec: EventCodec) -> None:
-        self.log = log
-        self._codec = codec
-
-    @classmethod
-    def open(
-        cls,
-        directory: str,
-        codec: EventCodec,
-        config: WalConfig | None = None,
-        *,
-        fileops: FileOps | None = None,
-    ) -> WalEventLog:
-        return cls(WalLog.open(directory, config, fileops=fileops), codec)
-
-    @property
-    def recovery(self) -> RecoveryReport:
-        return self.log.recovery
-
-    def append(self, events: Sequence[DomainEvent]) -> AppendReceipt:
-        """Encode and queue `events`; seqs are assigned now, durability comes later.
-        Encoding errors raise before anything is queued."""
-        if not events:
-            nxt = self.log.last_seq() + 1
-            return AppendReceipt(nxt, nxt - 1)
-        step = self.log.config.max_frame_records
-        frames: list[tuple[bytes, int]] = []
-        for start in range(0, len(events), step):
-            frames.extend(self._encode(events[start : start + step]))
-        first = self.log.append_frames(frames)
-        return AppendReceipt(first, first + len(events) - 1)
-
-    def _encode(self, chunk: Sequence[DomainEvent]) -> list[tuple[bytes, int]]:
-        payload = self._codec.encode(chunk)
-        if len(payload) <= self.log.config.max_payload_bytes or len(chunk) == 1:
-            return [(payload, len(chunk))]
-        half = len(chunk) // 2
-        return self._encode(chunk[:half]) + self._encode(chunk[half:])
-
-    def durable_seq(self) -> int:
-        return self.log.durable_seq()
-
-    def wait_durable(self, seq: int, timeout_s: float | None = None) -> bool:
-        return self.log.wait_durable(seq, timeout_s)
-
-    def read(self, from_seq: int = 1) -> Iterator[LoggedEvent]:
-        """Durable events with seq >= `from_seq`, in order (a snapshot of `durable_seq`)."""
-        for frame in self.log.read_frames(from_seq):
-            events = self._codec.decode(frame.payload)
-            if len(events) != frame.count:
-                raise CorruptLogError(
-                    frame.segment,
-                    frame.offset,
-                    frame.first_seq,
-                    f"frame holds {len(events)} events, header says {frame.count}",
-                )
-            for i in range(max(0, from_seq - frame.first_seq), frame.count):
-                yield LoggedEvent(frame.first_seq + i, events[i])
-
-    def close(self) -> None:
-        self.log.close()
