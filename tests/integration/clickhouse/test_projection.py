@@ -31,19 +31,24 @@ def test_events_payload_is_the_codec_dict_for_every_sample_type() -> None:
     events = [*sample_events(40), *governance_events(EPOCH_NS)]
     batch, poisoned = _batch(events)
     assert poisoned == []
-    payloads = batch.columns["events"]["payload"]
+    cols = batch.columns["events"]
+    by_seq = dict(zip(cols["seq"], cols["payload"], strict=True))
     codec = default_codec()
-    expected = [json.loads(json.dumps(codec.to_dict(e))) for e in events]
-    assert [json.loads(p) for p in payloads] == expected
-    assert batch.columns["events"]["type"][0] == "QuoteReceived"
+    expected = {i + 1: json.loads(json.dumps(codec.to_dict(e))) for i, e in enumerate(events)}
+    assert {seq: json.loads(p) for seq, p in by_seq.items()} == expected
 
 
-def test_rows_keep_wal_order_within_a_table_fed_by_many_types() -> None:
-    """intent_events takes several event types; its rows come out in seq order."""
-    batch, _ = _batch(list(sample_events(200)))
-    seqs = batch.columns["intent_events"]["seq"]
-    assert seqs == sorted(seqs)
-    assert len(set(batch.columns["intent_events"]["type"])) >= 5
+def test_a_table_fed_by_many_types_gets_each_event_once_with_its_own_values() -> None:
+    """intent_events takes several event types: every intent event of the batch appears once,
+    and each row carries the type and intent of the event with that seq."""
+    events = list(sample_events(200))
+    batch, _ = _batch(events)
+    cols = batch.columns["intent_events"]
+    rows = dict(zip(cols["seq"], zip(cols["type"], cols["intent_id"], strict=True), strict=True))
+    intents = {i + 1: e for i, e in enumerate(events) if type(e).__name__.startswith("Intent")}
+    assert sorted(rows) == sorted(intents)
+    assert rows == {s: (type(e).__name__, e.originator_id) for s, e in intents.items()}
+    assert len(set(cols["type"])) >= 5
 
 
 def _quote(px: int, version: int = 1) -> QuoteReceived:

@@ -6,6 +6,7 @@ ships ready buffers: Arrow arrays pickle as raw memory and insert without per-va
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pyarrow as pa
@@ -38,8 +39,20 @@ def _array(values: Any, ch_type: str) -> Any:
     if isinstance(values, pa.Array):
         return values
     try:
+        if ch_type == "String" and values and isinstance(values[0], bytes):
+            return _utf8_array(values)
         if ch_type.startswith("DateTime64"):
             return pa.array(values, pa.int64()).cast(_TIMESTAMP)
         return pa.array(values, _ARROW[ch_type])
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
         raise PoisonRecordError(f"column of {ch_type}: {exc}") from exc
+
+
+def _utf8_array(values: list[bytes]) -> Any:
+    """A string array from UTF-8 byte strings: one join and one offsets pass, no per-value
+    decoding (the values come from a JSON encoder, so they are valid UTF-8)."""
+    data = b"".join(values)
+    if len(data) >= 2**31:
+        return pa.array(values, pa.binary()).cast(pa.large_string()).cast(pa.string())
+    offsets = pa.array(itertools.accumulate(map(len, values), initial=0), pa.int32())
+    return pa.StringArray.from_buffers(len(values), offsets.buffers()[1], pa.py_buffer(data))

@@ -81,6 +81,7 @@ class _ColumnPlan:
     get: Getter | None  # None: a constant column
     bulk: Bulk
     constant: Any = None
+    field: str | None = None  # the event attribute read, when it is a plain attribute
 
 
 class Projector:
@@ -89,6 +90,7 @@ class Projector:
     Events are grouped by class and each column is built with one list comprehension and one
     bulk check (type set, min/max); only a group that fails the bulk check is redone event by
     event, to isolate the poison records. An event's rows land in all its tables or in none.
+    Within a batch a table's rows are grouped by class (ClickHouse orders each block by key).
     """
 
     def __init__(
@@ -209,19 +211,16 @@ def _keep_nonempty(cols: Columns, name: str) -> Columns:
 
 
 def _append(batch: ColumnBatch, table: str, chunks: list[Columns]) -> None:
-    merged = chunks[0] if len(chunks) == 1 else _merge_by_seq(chunks)
+    # Rows of one batch are grouped by event class, not in seq order: ClickHouse sorts each
+    # inserted block by the table's key (which ends in seq) anyway, and batches themselves
+    # are inserted in WAL order.
     target = batch.columns.get(table)
-    if target is None:
-        batch.columns[table] = {k: list(v) for k, v in merged.items()}
-        return
-    for name, values in merged.items():
-        target[name].extend(values)
-
-
-def _merge_by_seq(chunks: list[Columns]) -> Columns:
-    joined = {k: [v for c in chunks for v in c[k]] for k in chunks[0]}
-    order = sorted(range(len(joined["seq"])), key=joined["seq"].__getitem__)
-    return {k: [v[i] for i in order] for k, v in joined.items()}
+    for chunk in chunks:
+        if target is None:
+            target = batch.columns[table] = {k: list(v) for k, v in chunk.items()}
+            continue
+        for name, values in chunk.items():
+            target[name].extend(values)
 
 
 def _column_plan(col: Col, fields: set[str], type_name: str, v: int) -> _ColumnPlan:
@@ -239,7 +238,7 @@ def _column_plan(col: Col, fields: set[str], type_name: str, v: int) -> _ColumnP
             return _ColumnPlan(name, _payload_of(type_name, v), _same)
         field = source.removeprefix("@")
         if field in fields or source.startswith("@"):
-            return _ColumnPlan(name, attrgetter(field), bulk)
+            return _ColumnPlan(name, attrgetter(field), bulk, field=field)
     return _ColumnPlan(name, None, bulk, bulk([None])[0])
 
 
@@ -251,8 +250,9 @@ def _payload_of(name: str, version: int) -> Getter:
     prefix = msgspec.json.encode({"type": name, "v": version})[:-1] + b","
     encode = msgspec.json.Encoder().encode
 
-    def payload(event: DomainEvent) -> str:
-        return (prefix + encode(event)[1:]).decode()
+    def payload(event: DomainEvent) -> bytes:
+        # UTF-8 JSON bytes; turned into one Arrow string buffer without decoding each value.
+        return prefix + encode(event)[1:]
 
     return payload
 
