@@ -344,3 +344,18 @@ def test_a_failed_status_query_reports_the_reconcile_as_still_unknown(
     assert [(type(r), getattr(r, "action", "")) for r in reports] == [
         (OrderOutcomeUnknown, "reconcile")
     ]
+
+
+def test_the_intent_table_stays_bounded_by_forgetting_finished_intents(
+    clock: VirtualClock, fake: FakeShioaji
+) -> None:
+    """Past max_tracked_intents, the oldest finished intents are forgotten; working ones stay."""
+    facade = build_facade(clock, fake, orders=OrdersConfig(max_tracked_intents=3))
+    facade.start()
+    facade.place(_order("keep-working"))
+    for i in range(6):
+        facade.place(_order(f"done-{i}", px=10_020_000))  # off grid: rejected at once
+    _settle(facade, fake)
+    assert facade.orders.tag_of(IntentId("keep-working")) is not None
+    assert facade.orders.tag_of(IntentId("done-0")) is None
+    assert facade.orders.tag_of(IntentId("done-5")) is not None

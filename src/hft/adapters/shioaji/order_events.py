@@ -155,6 +155,10 @@ class OrderEventRouter:
             )
         )
 
+    def forget(self, working: Working) -> None:
+        """Drop a finished intent's trade id (late events for it are then held as orphans)."""
+        self._by_trade.pop(working.trade_id, None)
+
     def give_up(self, working: Working, attempts: int) -> None:
         """The venue has no trace of the order after `attempts` reconciliations."""
         action, working.unknown_action = working.unknown_action, ""

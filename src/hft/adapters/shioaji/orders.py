@@ -76,6 +76,7 @@ class OrdersConfig:
     reconcile_after_ns: int = 2 * SECOND_NS
     max_reconcile_attempts: int = 5
     report_capacity: int = 65_536
+    max_tracked_intents: int = 100_000
 
 
 class DuplicateIntentError(InvalidOrderError):
@@ -155,6 +156,7 @@ class ShioajiBroker:
         working = Working(order=order, tag=tag, market=market)
         with self._lock:
             self._working[order.intent_id] = working
+            self._forget_settled()
         try:
             self._worker.submit(lambda: self._do_place(working, contract, sdk_order))
         except OrderQueueFullError:
@@ -323,10 +325,22 @@ class ShioajiBroker:
             return str(invalid)
         return instrument.kind, self._reference.contract(order.symbol.code), sdk_order
 
+    def _forget_settled(self) -> None:
+        # Keeps the intent table bounded: the oldest finished intents go first, a few per call,
+        # so the cost per place stays constant. Working or unknown ones are never dropped.
+        excess = len(self._working) - self.config.max_tracked_intents
+        if excess <= 0:
+            return
+        oldest = itertools.islice(self._working.items(), 64)
+        settled = [i for i, w in oldest if w.terminal and not w.unknown_action][: excess + 1]
+        for intent_id in settled:
+            self._router.forget(self._working.pop(intent_id))
+
     def _refuse_locally(self, order: BrokerOrder, tag: str, reason: str) -> None:
         working = Working(order=order, tag=tag, market="-")
         with self._lock:
             self._working[order.intent_id] = working
+            self._forget_settled()
         self._reject(working, "place", reason)
 
     def _require_session(self) -> None:
