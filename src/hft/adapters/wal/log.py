@@ -147,6 +147,11 @@ class WalLog:
         The manifest, the lock file, the spare segment and temp files are not counted."""
         return data_bytes(self.directory)
 
+    def wait_preallocated(self, timeout_s: float | None = None) -> bool:
+        """Block until the next segment is zero-filled and ready (True), so a start-up can
+        finish that disk work before latency matters; False on timeout or a failed spare."""
+        return self._writer.wait_spare(timeout_s)
+
     def stats(self) -> WriterStats:
         return self._writer.stats()
 

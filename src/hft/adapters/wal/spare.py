@@ -58,6 +58,18 @@ class SpareMaker:
             self._ready = False
             return self._path
 
+    def wait_ready(self, timeout_s: float | None) -> bool:
+        """True once a spare is ready (or none is being made), False on timeout or error."""
+        with self._cv:
+            if self._thread is None:
+                return True
+            return (
+                self._cv.wait_for(
+                    lambda: self._ready or self._error is not None or self._stopping, timeout_s
+                )
+                and self._ready
+            )
+
     def stop(self) -> None:
         with self._cv:
             self._stopping = True

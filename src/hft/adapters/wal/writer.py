@@ -174,6 +174,10 @@ class GroupCommitWriter:
     def sealed_segments(self) -> tuple[SealedSegment, ...]:
         return self._sealed
 
+    def wait_spare(self, timeout_s: float | None = None) -> bool:
+        """Block until the next segment is pre-allocated (True; also when not pre-allocating)."""
+        return not self._config.zero_fill or self._spare.wait_ready(timeout_s)
+
     def stats(self) -> WriterStats:
         return WriterStats(*self._stats)
 

@@ -114,15 +114,18 @@ def throughput(directory: str, policy: str, items: Sequence[Any], events: bool) 
     return {"per_s": len(items) / elapsed, "syncs": stats.syncs, "elapsed_s": elapsed}
 
 
-def ack_latency(directory: str, rate: int, seconds: float) -> list[float]:
-    """Microseconds from an event's scheduled time to the wake-up of a thread waiting for its
-    ack, policy fsync, one event per append at a fixed offered rate."""
+def ack_latency(directory: str, rate: int, seconds: float) -> tuple[list[float], list[float]]:
+    """Microseconds from each event's scheduled time to the wake-up of a thread waiting for
+    its ack (policy fsync, one event per append at a fixed offered rate), and how late the
+    producer made each append (CPU starvation shows here, not in the log)."""
     path = tempfile.mkdtemp(dir=directory)
     total = int(rate * seconds)
     scheduled = [0] * (total + 1)
     latencies: list[float] = []
+    lags: list[float] = []
     record = os.urandom(RECORD_BYTES)
     with wal.open_record_log(path, wal.wal_config("fsync")) as log:
+        log.wait_preallocated(60)
         acker = threading.Thread(target=_acker, args=(log, total, scheduled, latencies))
         acker.start()
         t0 = time.perf_counter_ns()
@@ -132,9 +135,10 @@ def ack_latency(directory: str, rate: int, seconds: float) -> list[float]:
             while (now := time.perf_counter_ns()) < due:
                 time.sleep(min(0.0002, (due - now) / 1e9))
             scheduled[i] = due
+            lags.append((now - due) / 1000)
             log.append_records([record])
         acker.join()
-    return latencies
+    return latencies, lags
 
 
 def _acker(log: wal.WalLog, total: int, scheduled: list[int], out: list[float]) -> None:
@@ -186,8 +190,9 @@ def run(directory: str, quick: bool) -> dict[str, Any]:
         "replay_events_per_s": replay(directory, raw, events=False),
         "replay_domain_events_per_s": replay(directory, quotes, events=True),
     }
-    acks = ack_latency(directory, 20_000, 0.25 if quick else 3.0)
+    acks, lags = ack_latency(directory, 20_000, 0.25 if quick else 3.0)
     results |= {
+        "ack_producer_lag_p99_us": _pct(lags, 0.99),
         "ack_offered_events_per_s": 20_000,
         "ack_events": len(acks),
         "ack_p50_us": _pct(acks, 0.50),
@@ -237,6 +242,8 @@ def bench_wal(as_json: bool, quick: bool, base_dir: str | None) -> None:
         "domain_event_bytes": len(sample),
         "append_batch_events": BATCH,
         "switch_interval_s": SWITCH_INTERVAL_S,
+        "load_average_1m": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
         "quick": quick,
         "records": "raw: 120-byte records; domain: QuoteReceived via the default codec",
     }
