@@ -313,3 +313,19 @@ def test_durable_notices_reach_listeners_in_log_order() -> None:
     metrics = rig.gateway.metrics()
     assert (metrics.submitted, metrics.accepted, metrics.dispatched, metrics.fills) == (1, 1, 1, 1)
     assert metrics.policy_mode == "NORMAL"
+
+
+def test_an_order_past_its_ttl_is_cancelled_and_only_then_releases_exposure() -> None:
+    """Failure 4: a reservation without a TTL leaked; releasing without a cancel would
+    under-count an order that may still be live."""
+    rig = Rig()
+    rig.submit(ttl_ns=10**9)
+    rig.settle()
+    assert rig.exposure_total() == LOT_NOTIONAL
+    rig.clock.advance_by(10**9)
+    rig.settle()
+    assert rig.broker.cancelled == ["i1"]
+    assert rig.status("i1") == "CANCELLED"
+    assert rig.exposure_total() == 0
+    cancel = rig.events_named("IntentSubmitted")[-1]
+    assert (cancel.intent_type, cancel.idempotency_key) == (IntentType.CANCEL, "ttl:i1")

@@ -73,8 +73,9 @@ def _record_refusal(core: GatewayCore, command: Command, detail: str, now: int) 
     )
 
 
-def kill_cancels(core: GatewayCore, order_ids: list[str]) -> list[SubmitIntent]:
-    """CANCEL intents for the kill switch; CANCEL passes HALT by the policy matrix."""
+def kill_cancels(core: GatewayCore, order_ids: list[str], why: str = "kill") -> list[SubmitIntent]:
+    """CANCEL intents for the kill switch (or an order's TTL: `why="ttl"`); CANCEL passes
+    HALT by the policy matrix. The key `why:order` makes a repeat a dedup hit."""
     now = core.now()
     cancels = []
     for order_id in order_ids:
@@ -83,8 +84,8 @@ def kill_cancels(core: GatewayCore, order_ids: list[str]) -> list[SubmitIntent]:
             continue
         cancels.append(
             SubmitIntent(
-                intent_id=core.ids.next_id("kill"),
-                idempotency_key=f"kill:{order_id}",
+                intent_id=core.ids.next_id(why),
+                idempotency_key=f"{why}:{order_id}",
                 strategy_id=order.strategy_id,
                 account=order.account,
                 symbol=order.symbol,
@@ -94,7 +95,7 @@ def kill_cancels(core: GatewayCore, order_ids: list[str]) -> list[SubmitIntent]:
                 qty=0,
                 tif=TimeInForce.ROD,
                 ttl_ns=KILL_TTL_NS,
-                trace_id=f"kill-switch:{order_id}",
+                trace_id=f"{why}:{order_id}",
                 created_ns=now,
                 target_intent_id=order_id,
             )

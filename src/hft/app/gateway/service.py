@@ -10,6 +10,7 @@ Strategies and operators hear about a decision only after the fsync that covers 
 
 from __future__ import annotations
 
+import heapq
 import queue
 import threading
 import time
@@ -17,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 
 from hft.app.gateway.channel import ChannelFullError, IntentChannel
-from hft.app.gateway.control import Command, ControlQueueFullError, apply_command
+from hft.app.gateway.control import Command, ControlQueueFullError, apply_command, kill_cancels
 from hft.app.gateway.core import GatewayConfig, GatewayCore
 from hft.app.gateway.dispatch import dispatch
 from hft.app.gateway.metrics import MetricsSnapshot
@@ -72,6 +73,7 @@ class Gateway:
         self._listeners: list[Listener] = []
         self._closers: list[Callable[[], None]] = []
         self._kill_queue: deque[str] = deque()
+        self._expiries: list[tuple[int, str]] = []  # (created + ttl, order id), a heap
         self._sampling = config.sample_latency
         self._decide_ns: dict[str, int] = {}
         self._submitted_ns: dict[str, int] = {}
@@ -132,6 +134,7 @@ class Gateway:
         if self._control.empty() and self._room_for_more():
             done += self._drain()
         done += self._feed_kill_switch()
+        done += self._cancel_expired()
         self._stage_appended()
         done += self._release_durable(core.log.durable_seq())
         return done
@@ -249,8 +252,6 @@ class Gateway:
         return done
 
     def _feed_kill_switch(self) -> int:
-        from hft.app.gateway.control import kill_cancels  # noqa: PLC0415
-
         if not self._kill_queue:
             return 0
         batch = [
@@ -261,6 +262,21 @@ class Gateway:
             if process(self.core, cmd) is Verdict.ACCEPTED:
                 self._outbox.append((-1, cmd.intent_id))
         return len(batch)
+
+    def _cancel_expired(self) -> int:
+        """An order still working past its intent's TTL is cancelled; its exposure stays
+        reserved until the venue confirms (a reservation never outlives its order)."""
+        now = self.core.now()
+        due: list[str] = []
+        while self._expiries and self._expiries[0][0] <= now:
+            _, order_id = heapq.heappop(self._expiries)
+            order = self.core.state.intents[order_id]
+            if order.status in (intent.IntentStatus.ACKED, intent.IntentStatus.PARTIALLY_FILLED):
+                due.append(order_id)
+        for cmd in kill_cancels(self.core, due, "ttl"):
+            if process(self.core, cmd) is Verdict.ACCEPTED:
+                self._outbox.append((-1, cmd.intent_id))
+        return len(due)
 
     def _stage_appended(self) -> None:
         """Append the pending batch; give outbox entries and notices their sequence numbers."""
@@ -296,6 +312,9 @@ class Gateway:
         sent = dispatch(self.core, intent_id)
         if sent and request.intent_type in (IntentType.CANCEL, IntentType.AMEND):
             self.reports.track_request(self.core.state.intents[intent_id])
+        elif sent:
+            deadline = request.created_ns + request.ttl_ns
+            heapq.heappush(self._expiries, (deadline, intent_id))
         decided = self._decide_ns.pop(intent_id, None)
         if started and decided is not None:
             elapsed = time.perf_counter_ns() - started
