@@ -75,6 +75,7 @@ class FakeShioaji:
         self.deal_before_order = False
         self.order_calls_ns: list[int] = []
         self.rate_limited = 0
+        self.contract_fetch_failure: Exception | None = None
         self.duplicate_deals = False
         self._ids = itertools.count(1)
         self._deal_seq = itertools.count(1)
@@ -113,6 +114,8 @@ class FakeShioaji:
     # -- contracts and quotes -------------------------------------------------------------
     def fetch_contracts(self, contract_download: bool = False) -> Any:
         self._require_login()
+        if self.contract_fetch_failure is not None:
+            raise self.contract_fetch_failure
         return FakeContracts(self._contracts)
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import shioaji as sj
 
 from hft.adapters.memory import VirtualClock
 from hft.adapters.shioaji import NotLoggedInError, RateLimitedError, ShioajiFacade
@@ -108,3 +109,14 @@ def test_the_operator_summary_shows_a_failed_query_instead_of_raising(
         facade.account.usage()
     summary = facade.operator_summary()
     assert str(summary["margin"]).startswith("unavailable: RateLimitedError")
+
+
+def test_a_failed_contract_fetch_logs_out_again(clock: VirtualClock, fake: FakeShioaji) -> None:
+    """start() that cannot load contracts leaves no session holding one of our 5 connections."""
+    facade = build_facade(clock, fake)
+
+    fake.contract_fetch_failure = sj.ShioajiTimeoutError("contracts download timed out")
+    with pytest.raises(sj.ShioajiTimeoutError):
+        facade.start()
+    assert fake.logged_in is False
+    assert facade.session.connected is False

@@ -78,9 +78,14 @@ class ShioajiFacade:
 
     # -- lifecycle (blocking; call from a supervisor, never the hot path) -----------------
     def start(self) -> LoadReport:
-        """Log in, load contracts, start the call worker. Raises the login's error."""
+        """Log in, load contracts, start the call worker. Raises the login's or the contract
+        fetch's error (after logging out again)."""
         self.session.login()
-        report = self.refresh_contracts()
+        try:
+            report = self.refresh_contracts()
+        except BaseException:
+            self.session.logout()  # never leave a half-started session holding a connection
+            raise
         self.orders.start()
         return report
 
