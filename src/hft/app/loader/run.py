@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -85,6 +86,15 @@ def load_run(
             pass
         result.wall_s = time.perf_counter() - started
         return result
+    finally:
+        store.close()
+
+
+def query_run(run_dir: Path, sql: str, dsn: str | None = None) -> list[tuple[Any, ...]]:
+    """Run a read query against the run's store (e.g. `EXAMPLE_QUERY` for a summary)."""
+    store = ch.open_store(ch.resolve_dsn(dsn, run_paths(run_dir).run_dir))
+    try:
+        return store.query(sql)
     finally:
         store.close()
 
