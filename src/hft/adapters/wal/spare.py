@@ -8,6 +8,7 @@ spare can be made. A failure (a full disk) is kept and raised to whoever takes t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -96,23 +97,36 @@ class SpareMaker:
                 self._cv.notify_all()
 
     def _make(self) -> bool:
-        """Make the spare; False if stopped first (the temp file is left for the next open
-        to remove)."""
+        """Make the spare; False (and no file left) if stopped first."""
         temp = self._path + TEMP_SUFFIX
         if os.path.exists(temp):
             self._fileops.unlink(temp)
         fd = self._fileops.open(temp, create=True)
         try:
-            for offset in range(0, self._size, ZERO_STEP_BYTES):
-                if self._stopping:
-                    return False
-                self._fileops.write_zeros(fd, offset, min(ZERO_STEP_BYTES, self._size - offset))
-                # Small synced steps: one large flush would stall the flusher's fdatasync
-                # behind it in the file system journal for hundreds of milliseconds.
-                self._fileops.fdatasync(fd)
-            self._fileops.fsync(fd)
+            complete = self._zero_fill(fd)
+        except OSError:
+            self._discard(temp)  # a partial spare on a full disk only takes space away
+            raise
         finally:
             self._fileops.close(fd)
+        if not complete:
+            self._fileops.unlink(temp)
+            return False
         self._fileops.rename(temp, self._path)
         self._fileops.fsync_dir(self._directory)
         return True
+
+    def _zero_fill(self, fd: int) -> bool:
+        for offset in range(0, self._size, ZERO_STEP_BYTES):
+            if self._stopping:
+                return False
+            self._fileops.write_zeros(fd, offset, min(ZERO_STEP_BYTES, self._size - offset))
+            # Small synced steps: one large flush would stall the flusher's fdatasync
+            # behind it in the file system journal for hundreds of milliseconds.
+            self._fileops.fdatasync(fd)
+        self._fileops.fsync(fd)
+        return True
+
+    def _discard(self, temp: str) -> None:
+        with contextlib.suppress(OSError):  # the next open removes temp files anyway
+            self._fileops.unlink(temp)
