@@ -186,7 +186,9 @@ class OrderBook:
             extra -= self.match(is_buy, price, extra, on_trade)
             if extra:
                 self._grow(is_buy, price, extra)
-        elif target < current:
+        elif target == 0 and level is not None and level.total == current:
+            self._drop_level(is_buy, price)  # only synthetic size was there: drop it whole
+        else:
             self._shrink(is_buy, price, current - target)
 
     def _grow(self, is_buy: bool, price: int, extra: int) -> None:

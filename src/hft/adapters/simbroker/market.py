@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import attrs
 
@@ -17,11 +17,11 @@ from hft.adapters.simbroker.book import Level, OrderBook
 from hft.domain.values import Instrument, InstrumentKind
 
 
-@attrs.frozen
-class StepPlan:
+class StepPlan(NamedTuple):
     """One symbol's next market state: depth per side, best first, and prints to execute.
 
-    `trades` holds (taker_is_buy, limit price, qty) for aggressive flow at the touch.
+    `trades` holds (taker_is_buy, limit price, qty) for aggressive flow at the touch. A named
+    tuple rather than an attrs class: one is built per symbol and step.
     """
 
     symbol: str
@@ -30,8 +30,7 @@ class StepPlan:
     trades: tuple[tuple[bool, int, int], ...] = ()
 
 
-@attrs.frozen
-class TopOfBook:
+class TopOfBook(NamedTuple):
     """Best levels after a step (our orders included) and the prints since the last quote."""
 
     bid_px: int
@@ -141,7 +140,7 @@ class RandomWalkMarket:
         _move(walker, u_move, 1 if u_spread < 0.75 else 2)
         shape, grid = walker.shape, walker.grid
         bid_i, ask_i = walker.index, walker.index + walker.spread
-        bid_prices = [grid[i] for i in range(bid_i, max(bid_i - shape.levels, -1), -1)]
+        bid_prices = grid[max(bid_i - shape.levels + 1, 0) : bid_i + 1][::-1]
         ask_prices = grid[ask_i : ask_i + shape.levels]
         bids = _levels(draw, book.bids, bid_prices, shape)
         asks = _levels(draw, book.asks, ask_prices, shape)
