@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import msgspec
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hft.adapters.codec import MsgpackEventCodec
@@ -42,6 +42,7 @@ def test_the_registry_is_not_empty_and_names_are_unique() -> None:
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)
+@settings(max_examples=25)  # x every registered type: enough to hit each field's edge cases
 @given(data=st.data())
 def test_every_registered_event_roundtrips_wire_and_dict_property(
     entry: EventType, data: st.DataObject

@@ -52,6 +52,15 @@ class _Wire:
         return structured
 
 
+def _lists(value: Any) -> Any:
+    """Tuples as lists all the way down: the dict shape is what JSON can carry unchanged."""
+    if isinstance(value, tuple | list):
+        return [_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    return value
+
+
 class MsgpackEventCodec:
     """`EventCodec` over msgpack (msgspec), with cattrs deciding the structure of each class."""
 
@@ -83,7 +92,7 @@ class MsgpackEventCodec:
         wire = self._by_cls.get(type(event))
         if wire is None:
             raise UnknownEventType(f"{type(event).__qualname__} is not registered")
-        fields = msgspec.to_builtins(self._converter.unstructure(event))
+        fields = _lists(msgspec.to_builtins(self._converter.unstructure(event)))
         return {"type": wire.name, "v": wire.version, **fields}
 
     def from_dict(self, data: dict[str, Any]) -> DomainEvent:
