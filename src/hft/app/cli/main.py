@@ -20,9 +20,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hft.app.cli.shioaji",
     "hft.app.cli.sim",
     "hft.app.cli.replay",
+    "hft.app.cli.live",
     "hft.app.cli.bench_order_path",
     "hft.app.cli.alpha",
     "hft.app.cli.recorder",
+    "hft.app.cli.ops",
 )
 
 

@@ -14,6 +14,7 @@ import attrs
 from hft.app.bootstrap.session import SimWiring, build_sim
 from hft.app.bootstrap.sim import SimConfig
 from hft.app.gateway.core import GatewayConfig
+from hft.app.ops.wiring import start_operator_control
 from hft.app.sim.driver import SimDriver
 from hft.app.strategy import Strategy, StrategyContext, StrategyRouter
 from hft.domain.exposure import ExposureKey
@@ -114,6 +115,7 @@ class _Session:
     def run(self, progress: Callable[[int], None] | None) -> None:
         self.progress = progress
         self.gateway.start()
+        start_operator_control(self.run_args.out, self.gateway)  # `hft ops` from another shell
         self.wiring.venue.feed.subscribe(list(self.run_args.symbols))
         self.strategy.on_start(self.ctx)
         self.driver.run_ticks(self.run_args.ticks)

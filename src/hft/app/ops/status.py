@@ -1,0 +1,144 @@
+"""StatusWriter: publishes a running session's metrics to RUN_DIR/status.json.
+
+Reading the snapshot from another thread: the gateway loop is the single writer of its
+counters and state, and `Gateway.metrics()` reads them without a lock. Each field is one
+atomic read under the GIL, so a snapshot taken here may mix values from two neighbouring loop
+turns (a torn read: say `accepted` one ahead of `dispatched`); that is fine for an operator's
+view and is documented in the file ("consistency": "per_field"). What can fail is iterating a
+dict the loop is resizing (RuntimeError): the writer retries a few times and, if the loop
+keeps winning, skips that interval and counts it in `torn_reads`. The gateway is never locked,
+paused or changed for the sake of the status.
+
+The final write (on `stop()`, wired to `gateway.on_close`) happens while the loop thread waits
+in `close()`, so that snapshot is exact; it says "running": false.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from hft.app.gateway.metrics import MetricsSnapshot
+from hft.app.gateway.service import Gateway
+from hft.app.ops.files import control_paths, read_json, write_json_atomic
+
+SNAPSHOT_ATTEMPTS = 5
+STALE_AFTER_INTERVALS = 5
+STALE_FLOOR_S = 5.0
+
+
+class StatusWriter:
+    """Writes RUN_DIR/status.json every `interval_s` on a daemon thread (temp, fsync, rename).
+
+    Fields: running, pid, wall_time_unix_s, interval_s, writes, torn_reads, consistency,
+    metrics (the `MetricsSnapshot` as a dict). `refresh()` asks for a write now (never
+    blocks); `stop()` makes the final write and is idempotent.
+    """
+
+    def __init__(self, run_dir: Path | str, gateway: Gateway, interval_s: float = 1.0) -> None:
+        self.path = control_paths(run_dir).status
+        self.gateway = gateway
+        self.interval_s = interval_s
+        self.writes = 0
+        self.torn_reads = 0
+        self.io_errors = 0
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def start(self) -> None:
+        """Write the first status, then keep it fresh on the thread."""
+        if self._thread is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._thread = threading.Thread(target=self._run, name="hft-status", daemon=True)
+        self._thread.start()
+
+    def refresh(self) -> None:
+        """Write at once instead of at the next interval."""
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Final write with "running": false, then join the thread. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._write(running=True)
+            self._wake.wait(self.interval_s)
+            self._wake.clear()
+        self._write(running=False)
+
+    def _write(self, *, running: bool) -> None:
+        snapshot = self._snapshot()
+        if snapshot is None:
+            return
+        try:
+            write_json_atomic(self.path, self._render(snapshot, running=running))
+            self.writes += 1
+        except OSError:
+            self.io_errors += 1  # a full disk must not kill the session's status thread
+
+    def _snapshot(self) -> MetricsSnapshot | None:
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            try:
+                return self.gateway.metrics()
+            except RuntimeError:  # a dict resized under the read: try again
+                time.sleep(0)
+        self.torn_reads += 1
+        return None
+
+    def _render(self, snapshot: MetricsSnapshot, *, running: bool) -> dict[str, Any]:
+        return {
+            "running": running,
+            "pid": os.getpid(),
+            "wall_time_unix_s": time.time(),
+            "interval_s": self.interval_s,
+            "writes": self.writes,
+            "torn_reads": self.torn_reads,
+            "consistency": "per_field",
+            "metrics": attrs.asdict(snapshot),
+        }
+
+
+def read_status(run_dir: Path | str) -> dict[str, Any] | None:
+    """The last status.json of `run_dir`, or None if no session ever wrote one."""
+    return read_json(control_paths(run_dir).status)
+
+
+def session_is_live(status: dict[str, Any], now_unix_s: float | None = None) -> bool:
+    """Whether `status` comes from a session that is still running: it says so, its process
+    exists, and it was written within a few intervals (a killed session leaves "running")."""
+    if not status.get("running"):
+        return False
+    now = time.time() if now_unix_s is None else now_unix_s
+    interval = float(status.get("interval_s", 1.0))
+    age = now - float(status.get("wall_time_unix_s", 0.0))
+    if age > max(STALE_AFTER_INTERVALS * interval, STALE_FLOOR_S):
+        return False
+    return _process_exists(int(status.get("pid", 0)))
+
+
+def _process_exists(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by someone else
+    return True
