@@ -17,6 +17,7 @@ Opening and writing
 Reading (no lock; safe beside a writer in any process)
     `WalLog.read_records(from_seq)`, `WalLog.read_frames(from_seq)`: durable data only.
     `read_frames(directory, from_seq=1, upto_seq=None) -> Iterator[FrameData]`
+    `read_records(directory, from_seq=1, upto_seq=None) -> Iterator[(seq, bytes)]`
     `follow_frames(directory, from_seq=1, *, poll_s, stop: threading.Event, idle_timeout_s)`
         tail -f: waits for new frames and new segments.
     `unpack_records(payload, count) -> list[bytes]` splits a `WalLog` frame's payload.
@@ -52,7 +53,7 @@ from hft.adapters.wal.fileops import FileOps
 from hft.adapters.wal.format import Durability, pack_records, unpack_records
 from hft.adapters.wal.log import WalLog, data_bytes
 from hft.adapters.wal.manifest import SealedSegment
-from hft.adapters.wal.reader import FrameData, follow_frames, read_frames
+from hft.adapters.wal.reader import FrameData, follow_frames, read_frames, read_records
 from hft.adapters.wal.recovery import RecoveryReport
 from hft.adapters.wal.survey import (
     LogReport,
@@ -90,6 +91,7 @@ __all__ = [
     "follow_frames",
     "pack_records",
     "read_frames",
+    "read_records",
     "sealed_segments",
     "unpack_records",
     "verify_log",

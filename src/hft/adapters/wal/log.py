@@ -21,9 +21,9 @@ from hft.adapters.wal.errors import (
     write_error_from,
 )
 from hft.adapters.wal.fileops import FileOps
-from hft.adapters.wal.format import pack_records, unpack_records
+from hft.adapters.wal.format import pack_records
 from hft.adapters.wal.manifest import ManifestStore, SealedSegment
-from hft.adapters.wal.reader import FrameData, follow_frames, read_frames
+from hft.adapters.wal.reader import FrameData, follow_frames, read_frames, read_records
 from hft.adapters.wal.recovery import recover, segment_files
 from hft.adapters.wal.writer import GroupCommitWriter, WriterStats
 
@@ -116,11 +116,8 @@ class WalLog:
 
     def read_records(self, from_seq: int = 1) -> Iterator[tuple[int, bytes]]:
         """Durable (seq, record) pairs from `from_seq`, CRC-checked, in order."""
-        for frame in self.read_frames(from_seq):
-            records = unpack_records(frame.payload, frame.count)
-            skip = max(0, from_seq - frame.first_seq)
-            seqs = range(frame.first_seq + skip, frame.first_seq + frame.count)
-            yield from zip(seqs, records[skip:] if skip else records, strict=True)
+        self._check_open()
+        yield from read_records(self.directory, from_seq, self.durable_seq())
 
     def follow_frames(
         self,

@@ -11,7 +11,7 @@ import bisect
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 
 import attrs
 
@@ -23,6 +23,7 @@ from hft.adapters.wal.format import (
     SegmentHeader,
     decode_header,
     segment_name,
+    unpack_records,
 )
 from hft.adapters.wal.recovery import segment_files
 from hft.adapters.wal.segment import FrameWalker, Stop, StopKind
@@ -132,17 +133,15 @@ def _check_stop(stop: Stop, name: str, *, last: bool) -> None:
 
 
 def read_records(
-    directory: str,
-    unpack: Callable[[bytes, int], list[bytes]],
-    from_seq: int = 1,
-    upto_seq: int | None = None,
+    directory: str, from_seq: int = 1, upto_seq: int | None = None
 ) -> Iterator[tuple[int, bytes]]:
-    """(seq, record) pairs from `from_seq`; `unpack(payload, count)` splits a frame."""
+    """(seq, record) pairs of a `WalLog` directory from `from_seq`, without opening it for
+    writing (no lock, no repair); same checks and errors as `read_frames`."""
     for frame in read_frames(directory, from_seq, upto_seq):
-        records = unpack(frame.payload, frame.count)
+        records = unpack_records(frame.payload, frame.count)
         skip = max(0, from_seq - frame.first_seq)
-        for i in range(skip, frame.count):
-            yield frame.first_seq + i, records[i]
+        seqs = range(frame.first_seq + skip, frame.first_seq + frame.count)
+        yield from zip(seqs, records[skip:] if skip else records, strict=True)
 
 
 @attrs.define
