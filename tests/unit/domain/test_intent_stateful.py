@@ -213,10 +213,8 @@ class IntentLifecycle(RuleBasedStateMachine):
         trigger = RECONCILE[status]
         self.attempt(trigger, decide_reconcile, status, filled, data_error=error)
 
-    def legal_call(
-        self, trigger: Trigger
-    ) -> tuple[Callable[..., list[DomainEvent]], tuple[Any, ...]] | None:
-        """A decision and arguments that fire `trigger` with consistent data, if one exists."""
+    def legal_calls(self) -> dict[Trigger, Call]:
+        """For each trigger that has one: a decision and arguments with consistent data."""
         state, open_qty = self.state, leaves(self.state)
         fresh = f"F-{self.state.version}"
         calls: dict[Trigger, Any] = {
@@ -226,8 +224,8 @@ class IntentLifecycle(RuleBasedStateMachine):
             Trigger.FILL_PARTIAL: (decide_fill, (fresh, PX, 1)) if open_qty > 1 else None,
             Trigger.FILL_FINAL: (decide_fill, (fresh, PX, open_qty)) if open_qty else None,
             Trigger.CANCEL_REQUEST: (decide_cancel_request, ("cancel-1",)),
-            Trigger.CANCEL_REFUSED_PARTIAL: (decide_cancel_rejected, ()),
-            Trigger.CANCEL_REFUSED_UNFILLED: (decide_cancel_rejected, ()),
+            Trigger.CANCEL_REFUSED_PARTIAL: (decide_cancel_rejected, ()) if state.filled else None,
+            Trigger.CANCEL_REFUSED_UNFILLED: None if state.filled else (decide_cancel_rejected, ()),
             Trigger.CANCEL: (decide_cancelled, (open_qty,)),
             Trigger.AMEND: (decide_amended, (PX, state.filled + 2)),
             Trigger.AMEND_REFUSED: (decide_amend_rejected, ()),
@@ -244,12 +242,12 @@ class IntentLifecycle(RuleBasedStateMachine):
                 None,
             )
             calls[reconcile] = None if filled is None else (decide_reconcile, (status, filled))
-        call: Call | None = calls.get(trigger)
-        return call
+        return {t: call for t, call in calls.items() if call is not None}
 
     def advance(self, data: st.DataObject) -> None:
         """Take a legal step (the random rules alone end most runs early in a terminal)."""
-        options = [t for t in Trigger if allowed(self.state, t) and self.legal_call(t) is not None]
+        calls = self.legal_calls()
+        options = [t for t in calls if allowed(self.state, t)]
         onward = [t for t in options if not is_terminal(TRANSITIONS[self.state.status, t])]
         carry_on = data.draw(st.integers(0, 4)) > 0
         if onward and carry_on:
@@ -257,9 +255,7 @@ class IntentLifecycle(RuleBasedStateMachine):
         if not options:
             return
         trigger = data.draw(st.sampled_from(options))
-        call = self.legal_call(trigger)
-        assert call is not None
-        decide, args = call
+        decide, args = calls[trigger]
         self.attempt(trigger, decide, *args)
 
     @rule(data=st.data())
