@@ -84,9 +84,11 @@ class DedupWindow:
         return None if owner is None else DedupEntry(owner, DedupStatus.COMMITTED)
 
     def in_flight(self) -> int:
+        """How many keys are reserved and not yet dispatched or released."""
         return len(self._flight)
 
     def committed(self) -> int:
+        """How many keys hold a final answer (dispatched, or refused by the venue)."""
         return self._next - self._oldest
 
     def committed_keys(self) -> tuple[str, ...]:

@@ -49,9 +49,11 @@ class PersistentMap(Generic[K, V]):
 
     @classmethod
     def empty(cls, depth: int) -> PersistentMap[K, V]:
+        """An empty map of trie `depth` (see `depth_for`); empty subtrees are shared."""
         return cls(depth, _empty_node(depth))
 
     def get(self, key: K) -> V | None:
+        """The value at `key`, or None."""
         node, bits = self.root, hash(key)
         for _ in range(self.depth):
             node = node[bits & _MASK]
@@ -60,6 +62,7 @@ class PersistentMap(Generic[K, V]):
         return value
 
     def set(self, key: K, value: V) -> PersistentMap[K, V]:
+        """The map with `key` bound to `value`."""
         root, grew = _assoc(self.root, hash(key), self.depth, key, value)
         return PersistentMap(self.depth, root, self.size + grew)
 
