@@ -83,6 +83,11 @@ def watch_disk(gateway: Gateway, monitor: DiskPressureMonitor) -> None:
     gateway.on_close(monitor.stop)
 
 
+def system_clock() -> Clock:
+    """Wall-clock UTC nanoseconds, never going backwards (for live sessions)."""
+    return SystemClock()
+
+
 @attrs.frozen
 class SimWiring:
     """A simulated session's parts: the gateway, the venue and the virtual clock."""
