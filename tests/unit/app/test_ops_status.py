@@ -139,3 +139,19 @@ def wait_for_status(run_dir: Path) -> dict[str, Any]:
             return status
         seen.wait(0.01)
     raise AssertionError("no status.json appeared")
+
+
+def test_a_waiting_refresh_returns_only_once_the_change_is_on_disk(tmp_path: Path) -> None:
+    """refresh(wait_s) blocks until a write whose snapshot follows the call is done: a halt
+    folded before the call is in status.json when it returns, with no interval passing."""
+    rig = Rig()
+    writer = StatusWriter(tmp_path, rig.gateway, interval_s=3600)
+    writer.start()
+    wait_for_status(tmp_path)
+    rig.gateway.halt("alice", "drill")
+    rig.settle()
+    writer.refresh(wait_s=60)
+    status = read_status(tmp_path)
+    assert status is not None
+    assert status["metrics"]["policy_mode"] == "HALT"
+    writer.stop()

@@ -62,8 +62,9 @@ class ControlInbox:
     """Watches RUN_DIR/control/ on a daemon thread; `start()`, then `stop()` (idempotent).
 
     `gateway` must be started; construct the inbox on the loop's thread (it subscribes a
-    listener). `on_outcome()` runs on the inbox thread after each outcome is written (wire it
-    to `StatusWriter.refresh` so the status shows the new policy at once).
+    listener). `on_outcome()` runs on the inbox thread just before each outcome is written
+    (wire it to a waiting `StatusWriter.refresh`, so status.json already shows the new policy
+    when the operator reads the outcome).
     """
 
     def __init__(
@@ -220,10 +221,10 @@ class ControlInbox:
             policy_mode=self.gateway.core.state.policy.mode.value,
             decided_unix_s=time.time(),
         )
+        if self.on_outcome is not None:
+            self.on_outcome()  # first: whoever reads the outcome finds the status up to date
         write_json_atomic(self.paths.done / (pending.name + OUTCOME_SUFFIX), record)
         self.counts[outcome] += 1
-        if self.on_outcome is not None:
-            self.on_outcome()
 
     def _reject(self, name: str, error: str, reason: str) -> None:
         target = free_name(self.paths.rejected, name)

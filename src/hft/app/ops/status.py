@@ -51,6 +51,9 @@ class StatusWriter:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._stopped = False
+        self._progress = threading.Condition()
+        self._begun = 0  # writes that took their snapshot
+        self._ended = 0  # writes finished (or skipped), in order: one writer thread
 
     def start(self) -> None:
         """Write the first status, then keep it fresh on the thread."""
@@ -60,9 +63,15 @@ class StatusWriter:
         self._thread = threading.Thread(target=self._run, name="hft-status", daemon=True)
         self._thread.start()
 
-    def refresh(self) -> None:
-        """Write at once instead of at the next interval."""
-        self._wake.set()
+    def refresh(self, wait_s: float = 0.0) -> None:
+        """Write at once instead of at the next interval. With `wait_s`, block the calling
+        thread (never the gateway loop) until a write whose snapshot was taken after this call
+        is on disk, or `wait_s` passes: what the caller changed is then in status.json."""
+        with self._progress:
+            target = self._begun + 1
+            self._wake.set()
+            if wait_s > 0:
+                self._progress.wait_for(lambda: self._ended >= target, wait_s)
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Final write with "running": false, then join the thread. Idempotent."""
@@ -83,14 +92,19 @@ class StatusWriter:
         self._write(running=False)
 
     def _write(self, *, running: bool) -> None:
-        snapshot = self._snapshot()
-        if snapshot is None:
-            return
+        with self._progress:
+            self._begun += 1
         try:
-            write_json_atomic(self.path, self._render(snapshot, running=running))
-            self.writes += 1
+            snapshot = self._snapshot()
+            if snapshot is not None:
+                write_json_atomic(self.path, self._render(snapshot, running=running))
+                self.writes += 1
         except OSError:
             self.io_errors += 1  # a full disk must not kill the session's status thread
+        finally:
+            with self._progress:
+                self._ended += 1
+                self._progress.notify_all()
 
     def _snapshot(self) -> MetricsSnapshot | None:
         for _ in range(SNAPSHOT_ATTEMPTS):

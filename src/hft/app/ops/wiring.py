@@ -8,6 +8,8 @@ from hft.app.gateway.service import Gateway
 from hft.app.ops.inbox import ControlInbox
 from hft.app.ops.status import StatusWriter
 
+STATUS_WAIT_S = 2.0  # how long an outcome waits for status.json to show it (inbox thread)
+
 
 def start_operator_control(
     run_dir: Path | str, gateway: Gateway, *, poll_s: float = 0.2, interval_s: float = 1.0
@@ -16,7 +18,9 @@ def start_operator_control(
     when it closes (inbox first, so the final status shows what the last command did).
     Call on the gateway loop's thread."""
     status = StatusWriter(run_dir, gateway, interval_s)
-    inbox = ControlInbox(run_dir, gateway, poll_s, on_outcome=status.refresh)
+    inbox = ControlInbox(
+        run_dir, gateway, poll_s, on_outcome=lambda: status.refresh(wait_s=STATUS_WAIT_S)
+    )
     gateway.on_close(inbox.stop)
     gateway.on_close(status.stop)
     status.start()
