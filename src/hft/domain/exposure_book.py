@@ -59,8 +59,14 @@ class ExposureEntry:
         return self.open_buy_qty if side is Side.BUY else self.open_sell_qty
 
     def with_open(self, side: Side, delta: int, reserved_delta: int, version: int) -> ExposureEntry:
-        qty = {"open_buy_qty" if side is Side.BUY else "open_sell_qty": self.open_qty(side) + delta}
-        return attrs.evolve(self, reserved=self.reserved + reserved_delta, touched=version, **qty)
+        """This entry with `delta` more open on `side`, `reserved_delta` more held, touched."""
+        buy, sell = self.open_buy_qty, self.open_sell_qty
+        if side is Side.BUY:
+            buy += delta
+        else:
+            sell += delta
+        reserved = self.reserved + reserved_delta
+        return ExposureEntry(reserved, buy, sell, self.position_qty, self.position_cost, version)
 
 
 @attrs.frozen

@@ -32,45 +32,50 @@ def _adjusted(totals: Mapping[str, int], name: str, delta: int) -> Mapping[str, 
     return copy
 
 
-def _with_entry(book: ExposureBook, key: ExposureKey, entry: ExposureEntry) -> ExposureBook:
+def _commit(
+    book: ExposureBook,
+    version: int,
+    key: ExposureKey,
+    entry: ExposureEntry,
+    reservations: Mapping[str, Reservation],
+) -> ExposureBook:
+    # One constructor call: attrs.evolve's introspection was most of the cost of a fold step.
     delta = entry.usage - book.entry(key).usage
-    return attrs.evolve(
-        book,
-        entries={**book.entries, key: entry},
-        by_symbol=_adjusted(book.by_symbol, key.symbol, delta),
-        by_strategy=_adjusted(book.by_strategy, key.strategy, delta),
-        total=book.total + delta,
+    return ExposureBook(
+        book.originator_id,
+        version,
+        {**book.entries, key: entry},
+        reservations,
+        _adjusted(book.by_symbol, key.symbol, delta),
+        _adjusted(book.by_strategy, key.strategy, delta),
+        book.total + delta,
     )
 
 
-def _with_reservation(book: ExposureBook, intent_id: str, res: Reservation | None) -> ExposureBook:
+def _with(book: ExposureBook, intent_id: str, res: Reservation | None) -> Mapping[str, Reservation]:
     reservations = dict(book.reservations)
     if res is None:
         del reservations[intent_id]
     else:
         reservations[intent_id] = res
-    return attrs.evolve(book, reservations=reservations)
+    return reservations
 
 
 def _reserved(book: ExposureBook, e: ExposureReserved, v: int) -> ExposureBook:
     key = ExposureKey.of(e)
+    entry = book.entry(key).with_open(e.side, e.qty, e.amount, v)
     res = Reservation(key, e.side, e.qty, e.amount)
-    book = _with_entry(book, key, book.entry(key).with_open(e.side, e.qty, e.amount, v))
-    return _with_reservation(book, e.intent_id, res)
+    return _commit(book, v, key, entry, _with(book, e.intent_id, res))
 
 
 def _amended(book: ExposureBook, e: ExposureAmended, v: int) -> ExposureBook:
     res = book.reservations[e.intent_id]
     charge, more = max(e.delta, 0), max(e.qty_delta, 0)
     entry = book.entry(res.key).with_open(res.side, more, charge, v)
-    new = attrs.evolve(
-        res,
-        open_qty=res.open_qty + more,
-        amount=res.amount + charge,
-        pending_delta=e.delta,
-        pending_qty_delta=e.qty_delta,
+    new = Reservation(
+        res.key, res.side, res.open_qty + more, res.amount + charge, e.delta, e.qty_delta
     )
-    return _with_reservation(_with_entry(book, res.key, entry), e.intent_id, new)
+    return _commit(book, v, res.key, entry, _with(book, e.intent_id, new))
 
 
 def _settled(
@@ -81,41 +86,47 @@ def _settled(
         raise InvalidTransition("no amend pending", e)
     entry = book.entry(res.key).with_open(res.side, e.qty - res.open_qty, e.amount - res.amount, v)
     new = Reservation(res.key, res.side, e.qty, e.amount)
-    return _with_reservation(_with_entry(book, res.key, entry), e.intent_id, new)
+    return _commit(book, v, res.key, entry, _with(book, e.intent_id, new))
 
 
 def _released(book: ExposureBook, e: ExposureReleased, v: int) -> ExposureBook:
     res = book.reservations[e.intent_id]
     entry = book.entry(res.key).with_open(res.side, -res.open_qty, -res.amount, v)
-    return _with_reservation(_with_entry(book, res.key, entry), e.intent_id, None)
+    return _commit(book, v, res.key, entry, _with(book, e.intent_id, None))
 
 
 def _filled(book: ExposureBook, e: ExposureFilled, v: int) -> ExposureBook:
     key = ExposureKey.of(e)
     entry = book.entry(key)
-    res = book.reservations.get(e.intent_id)
+    reservations = book.reservations
+    res = reservations.get(e.intent_id)
     if res is not None:
         taken = min(e.qty, res.open_qty)
         entry = entry.with_open(res.side, -taken, -e.released, v)
-        left = (
-            None
-            if e.closed
-            else attrs.evolve(res, open_qty=res.open_qty - taken, amount=res.amount - e.released)
-        )
-        book = _with_reservation(book, e.intent_id, left)
-    entry = attrs.evolve(
-        entry, position_qty=e.position_qty, position_cost=e.position_cost, touched=v
+        left = None
+        if not e.closed:
+            left = Reservation(
+                res.key,
+                res.side,
+                res.open_qty - taken,
+                res.amount - e.released,
+                res.pending_delta,
+                res.pending_qty_delta,
+            )
+        reservations = _with(book, e.intent_id, left)
+    entry = ExposureEntry(
+        entry.reserved, entry.open_buy_qty, entry.open_sell_qty, e.position_qty, e.position_cost, v
     )
-    return _with_entry(book, key, entry)
+    return _commit(book, v, key, entry, reservations)
 
 
-def _evicted(book: ExposureBook, e: ExposureKeyEvicted) -> ExposureBook:
+def _evicted(book: ExposureBook, e: ExposureKeyEvicted, v: int) -> ExposureBook:
     key = ExposureKey.of(e)
     if key not in book.entries or not book.entries[key].zero_balance:
         raise InvalidTransition(f"evict of {key} (absent or not zero-balance)", e)
     entries = dict(book.entries)
     del entries[key]
-    return attrs.evolve(book, entries=entries)
+    return attrs.evolve(book, entries=entries, version=v)
 
 
 def evolve(book: ExposureBook, event: ExposureEvent) -> ExposureBook:
@@ -125,15 +136,14 @@ def evolve(book: ExposureBook, event: ExposureEvent) -> ExposureBook:
         raise InvalidTransition(f"{book.originator_id} at version {book.version}", event)
     match event:
         case ExposureReserved():
-            book = _reserved(book, event, v)
+            return _reserved(book, event, v)
         case ExposureAmended():
-            book = _amended(book, event, v)
+            return _amended(book, event, v)
         case ExposureAmendConfirmed() | ExposureAmendRolledBack():
-            book = _settled(book, event, v)
+            return _settled(book, event, v)
         case ExposureReleased():
-            book = _released(book, event, v)
+            return _released(book, event, v)
         case ExposureFilled():
-            book = _filled(book, event, v)
+            return _filled(book, event, v)
         case ExposureKeyEvicted():
-            book = _evicted(book, event)
-    return attrs.evolve(book, version=v)
+            return _evicted(book, event, v)
