@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from hft.adapters.wal import CorruptLogError, WalLog, verify_log
-from hft.adapters.wal.format import FRAME_BYTES, KIND_DATA, decode_header, frame_header
+from hft.adapters.wal.format import (
+    FRAME_BYTES,
+    KIND_DATA,
+    SEAL_BYTES,
+    decode_header,
+    frame_header,
+)
 from tests.integration.wal.helpers import (
     all_records,
     flip_bit,
@@ -245,3 +251,27 @@ def test_unreadable_manifest_is_rebuilt_from_segments(written: Path) -> None:
         assert log.last_seq() == RECORDS
         assert len(log.sealed_segments()) == len(segment_paths(written)) - 1
     assert all_records(written)[-1] == (RECORDS, record(RECORDS))
+
+
+def test_fast_open_trusts_manifest_for_sealed_data_but_verify_does_not(written: Path) -> None:
+    """With verify_sealed_on_open=False a bad CRC inside a sealed segment's data does not
+    stop the open (its seal is intact); `verify_log` still reports it."""
+    victim = frames_of(written)[1]
+    flip_bit(written / victim.segment, victim.offset + FRAME_BYTES + 1)
+    with WalLog.open(str(written), small_config(verify_sealed_on_open=False)) as log:
+        assert log.last_seq() == RECORDS
+    problem = verify_log(str(written)).problem
+    assert problem is not None
+    assert (problem.segment, problem.offset) == (victim.segment, victim.offset)
+
+
+def test_fast_open_still_checks_each_seal_frame(written: Path) -> None:
+    """With verify_sealed_on_open=False a damaged seal frame is CorruptLogError at its offset."""
+    with WalLog.open(str(written), small_config()) as log:
+        first = log.sealed_segments()[0]
+    flip_bit(Path(first.path), first.data_end - 3)
+    with pytest.raises(CorruptLogError) as caught:
+        WalLog.open(str(written), small_config(verify_sealed_on_open=False))
+    assert (caught.value.segment, caught.value.offset, caught.value.seq) == (
+        first.name, first.data_end - SEAL_BYTES, first.last_seq + 1,
+    )  # fmt: skip

@@ -31,7 +31,9 @@ class WalConfig:
     objects degrade past ~1,000). `max_pending_bytes` bounds what `append` may queue ahead
     of the flusher; beyond it `append` raises `LogOverloadedError`. `preallocate` (None:
     yes unless the policy is NONE) zero-fills each segment ahead of use so fdatasync
-    overwrites blocks instead of growing the file.
+    overwrites blocks instead of growing the file. `verify_sealed_on_open` False checks
+    sealed segments the manifest lists by header and seal frame only (fast opens of large
+    logs; `hft wal verify` still checks everything).
     """
 
     policy: Durability = Durability.FSYNC
@@ -40,6 +42,7 @@ class WalConfig:
     max_frame_records: int = attrs.field(default=1024, validator=_positive)
     max_pending_bytes: int = attrs.field(default=64 * MIB, validator=_positive)
     preallocate: bool | None = None
+    verify_sealed_on_open: bool = True
 
     def __attrs_post_init__(self) -> None:
         if self.segment_bytes < HEADER_BYTES + FRAME_BYTES + SEAL_BYTES + 1:

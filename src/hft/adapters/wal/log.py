@@ -58,7 +58,9 @@ class WalLog:
             fileops.fsync_dir(os.path.dirname(os.path.abspath(directory)))
         self._lock_fd = _lock_directory(directory)
         try:
-            state, self.recovery = recover(directory, fileops, config.new_header)
+            state, self.recovery = recover(
+                directory, fileops, config.new_header, verify_sealed=config.verify_sealed_on_open
+            )
             saved = state.manifest.generation if state.manifest else 0
             manifests = ManifestStore(directory, fileops, saved_generation=saved)
             self._writer = GroupCommitWriter(directory, state, config, fileops, manifests)
