@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from hft.adapters.simbroker.book import OrderBook
 from hft.adapters.simbroker.instruments import with_reference
@@ -106,6 +104,9 @@ def _csv_rows(source: Path) -> Iterable[Mapping[str, Any]]:
 
 
 def _parquet_rows(source: Path) -> Iterable[Mapping[str, Any]]:
+    import pyarrow as pa  # noqa: PLC0415  # ~0.5 s to import: only when a Parquet file is read
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
     table = pq.read_table(source)
     _require_columns(source, table.column_names)
     columns: dict[str, list[Any]] = {}
