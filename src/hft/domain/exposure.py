@@ -20,6 +20,7 @@ from hft.domain.exposure_book import (
     ExposureKey,
     UnknownReservation,
     reservation_of,
+    stale_reservations,
     stamp,
 )
 from hft.domain.exposure_events import (
@@ -31,6 +32,7 @@ from hft.domain.exposure_events import (
 )
 from hft.domain.exposure_fold import evolve
 from hft.domain.exposure_limits import (
+    ExposureLimitBreached,
     ExposureLimits,
     ExposureRejection,
     first_breach,
@@ -54,6 +56,7 @@ __all__ = [
     "ExposureCapacityExceeded",
     "ExposureDecision",
     "ExposureKey",
+    "ExposureLimitBreached",
     "ExposureLimits",
     "ExposureRejection",
     "NoPendingAmend",
@@ -68,6 +71,7 @@ __all__ = [
     "decide_reserve",
     "evolve",
     "reduces_position",
+    "stale_reservations",
 ]
 
 

@@ -79,6 +79,7 @@ class Reservation:
     amount: int
     pending_delta: int | None = None
     pending_qty_delta: int = 0
+    reserved_ns: int = 0  # when the reservation was made (`stale_reservations`)
 
 
 @attrs.frozen
@@ -107,6 +108,17 @@ def reservation_of(book: ExposureBook, intent_id: str) -> Reservation:
         return book.reservations[intent_id]
     except KeyError:
         raise UnknownReservation(f"intent {intent_id} holds no exposure reservation") from None
+
+
+def stale_reservations(book: ExposureBook, now_ns: int, max_age_ns: int) -> tuple[str, ...]:
+    """Intents holding exposure for `max_age_ns` or longer at `now_ns`, oldest first.
+
+    A reservation ends only when the gateway reports a fill, cancel, reject or expiry; one
+    whose report never came would hold its charge forever. The gateway sweeps with this,
+    asks the venue about each intent, and releases (reason EXPIRED) what is no longer working.
+    """
+    held = sorted((r.reserved_ns, i) for i, r in book.reservations.items())
+    return tuple(i for at, i in held if now_ns - at >= max_age_ns)
 
 
 class Stamp(TypedDict):

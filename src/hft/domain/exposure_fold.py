@@ -64,7 +64,7 @@ def _with(book: ExposureBook, intent_id: str, res: Reservation | None) -> Mappin
 def _reserved(book: ExposureBook, e: ExposureReserved, v: int) -> ExposureBook:
     key = ExposureKey.of(e)
     entry = book.entry(key).with_open(e.side, e.qty, e.amount, v)
-    res = Reservation(key, e.side, e.qty, e.amount)
+    res = Reservation(key, e.side, e.qty, e.amount, reserved_ns=e.ts_event_ns)
     return _commit(book, v, key, entry, _with(book, e.intent_id, res))
 
 
@@ -72,8 +72,9 @@ def _amended(book: ExposureBook, e: ExposureAmended, v: int) -> ExposureBook:
     res = book.reservations[e.intent_id]
     charge, more = max(e.delta, 0), max(e.qty_delta, 0)
     entry = book.entry(res.key).with_open(res.side, more, charge, v)
+    more_held = res.amount + charge
     new = Reservation(
-        res.key, res.side, res.open_qty + more, res.amount + charge, e.delta, e.qty_delta
+        res.key, res.side, res.open_qty + more, more_held, e.delta, e.qty_delta, res.reserved_ns
     )
     return _commit(book, v, res.key, entry, _with(book, e.intent_id, new))
 
@@ -85,7 +86,7 @@ def _settled(
     if res.pending_delta is None:
         raise InvalidTransition("no amend pending", e)
     entry = book.entry(res.key).with_open(res.side, e.qty - res.open_qty, e.amount - res.amount, v)
-    new = Reservation(res.key, res.side, e.qty, e.amount)
+    new = Reservation(res.key, res.side, e.qty, e.amount, reserved_ns=res.reserved_ns)
     return _commit(book, v, res.key, entry, _with(book, e.intent_id, new))
 
 
@@ -112,6 +113,7 @@ def _filled(book: ExposureBook, e: ExposureFilled, v: int) -> ExposureBook:
                 res.amount - e.released,
                 res.pending_delta,
                 res.pending_qty_delta,
+                res.reserved_ns,
             )
         reservations = _with(book, e.intent_id, left)
     entry = ExposureEntry(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from hft.domain.errors import InvalidValue
+from hft.domain.errors import DomainError, ExposureCapacityExceeded, InvalidValue
 from hft.domain.exposure_book import ExposureBook, ExposureKey
 from hft.domain.reasons import RejectReason
 
@@ -62,6 +62,21 @@ class ExposureRejection:
     reason: RejectReason
     limit: int
     usage_after: int
+
+    def as_error(self) -> DomainError:
+        """The named error for callers that raise: `ExposureCapacityExceeded` or a breach."""
+        if self.reason is RejectReason.EXPOSURE_CAPACITY:
+            return ExposureCapacityExceeded(f"exposure book is full ({self.limit} keys)")
+        return ExposureLimitBreached(self)
+
+
+class ExposureLimitBreached(DomainError):
+    """A charge would take usage past a cap; `rejection` says which and by how much."""
+
+    def __init__(self, rejection: ExposureRejection) -> None:
+        self.rejection = rejection
+        reason, limit, usage = rejection.reason.value, rejection.limit, rejection.usage_after
+        super().__init__(f"{reason}: usage would be {usage}, cap {limit}")
 
 
 def first_breach(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from hft.domain.errors import InvalidValue
+from hft.domain.errors import ExposureCapacityExceeded, InvalidValue
 from hft.domain.exposure import (
     AmendInFlight,
     ExposureBook,
     ExposureDecision,
     ExposureKey,
+    ExposureLimitBreached,
     ExposureLimits,
     ExposureRejection,
     NoPendingAmend,
@@ -22,6 +23,7 @@ from hft.domain.exposure import (
     decide_fill,
     decide_release,
     decide_reserve,
+    stale_reservations,
 )
 from hft.domain.exposure_events import (
     ExposureAmendConfirmed,
@@ -522,3 +524,38 @@ def test_a_refused_amend_after_fills_leaves_nothing_open_and_the_next_fill_frees
     )
     assert isinstance(filled, ExposureFilled)
     assert (filled.released, filled.closed) == (200, True)
+
+
+def test_field_note_4_stale_reservations_are_found_by_age_oldest_first() -> None:
+    """Failure 4: a reservation whose report never came is listed once it is max_age old."""
+    book = EMPTY
+    for key, intent_id, ts_ns in ((K, "old", 100), (K2, "new", 300), (K3, "mid", 200)):
+        decision = decide_reserve(
+            book, WIDE, key, intent_id, amount=100, side=Side.BUY, qty=2, ts_ns=ts_ns
+        )
+        book = apply(book, decision)
+    assert stale_reservations(book, 1_099, 1_000) == ()
+    assert stale_reservations(book, 1_100, 1_000) == ("old",)
+    assert stale_reservations(book, 1_300, 1_000) == ("old", "mid", "new")
+    book = apply(book, decide_amend(book, WIDE, "old", 150, 5_000))
+    book = apply(book, decide_amend_confirm(book, "old", 5_001))
+    book = fill(book, "mid", Side.BUY, 1, 50)
+    assert (book.reservations["old"].reserved_ns, book.reservations["mid"].reserved_ns) == (
+        100,
+        200,
+    )
+    for intent_id in stale_reservations(book, 1_300, 1_000):
+        book = apply(book, decide_release(book, intent_id, ReleaseReason.EXPIRED, 1_300))
+    assert (book.reservations, book.total) == ({}, 50)
+
+
+def test_a_rejection_turns_into_a_named_error_for_callers_that_raise() -> None:
+    """Capacity becomes ExposureCapacityExceeded; a cap breach ExposureLimitBreached."""
+    full = ExposureRejection(RejectReason.EXPOSURE_CAPACITY, 3, 4).as_error()
+    assert isinstance(full, ExposureCapacityExceeded)
+    assert str(full) == "exposure book is full (3 keys)"
+    rejection = ExposureRejection(RejectReason.LIMIT_STRATEGY, 1500, 1501)
+    breach = rejection.as_error()
+    assert isinstance(breach, ExposureLimitBreached)
+    assert breach.rejection is rejection
+    assert str(breach) == "LIMIT_STRATEGY: usage would be 1501, cap 1500"
