@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import attrs
@@ -39,6 +39,7 @@ class SimRun:
     outages: tuple[tuple[int, int], ...] = ()
     account: str = "SIM-ACCOUNT"
     gateway: GatewayConfig = attrs.field(factory=GatewayConfig)
+    parameters: tuple[tuple[str, int], ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -65,8 +66,9 @@ class SimResult:
         return self.intents / self.wall_s if self.wall_s > 0 else 0.0
 
 
-def load_strategy(spec: str) -> Strategy:
-    """`module:Class` to an instance (a usage error names what is wrong)."""
+def load_strategy(spec: str, parameters: Mapping[str, object] | None = None) -> Strategy:
+    """`module:Class` to an instance built with `parameters` as keyword arguments (a usage
+    error names what is wrong, including a parameter the class does not take)."""
     module_name, _, class_name = spec.partition(":")
     if not module_name or not class_name:
         raise ValueError(f"strategy must look like module:Class, got {spec!r}")
@@ -77,12 +79,15 @@ def load_strategy(spec: str) -> Strategy:
     cls = getattr(module, class_name, None)
     if not isinstance(cls, type) or not issubclass(cls, Strategy):
         raise ValueError(f"{spec} is not a hft.app.strategy.Strategy subclass")
-    return cls()
+    try:
+        return cls(**(parameters or {}))
+    except TypeError as exc:
+        raise ValueError(f"cannot build {spec} with parameters {parameters}: {exc}") from exc
 
 
 def run_sim(run: SimRun, progress: Callable[[int], None] | None = None) -> SimResult:
     """Run the session to `run.ticks` market steps; the log lands in `run.out / "wal"`."""
-    strategy = load_strategy(run.strategy)
+    strategy = load_strategy(run.strategy, dict(run.parameters))
     sim = SimConfig(
         seed=run.seed,
         symbols=run.symbols,
