@@ -90,38 +90,26 @@ def _drive(gateway: Any, now: int, bid: int, intents: int) -> None:
 
 
 def _new(intent_id: str, price: int, now: int) -> SubmitIntent:
-    return SubmitIntent(
-        intent_id=intent_id,
-        idempotency_key=intent_id,
-        strategy_id="bench",
-        account="BENCH",
-        symbol="2330",
-        intent_type=IntentType.NEW,
-        side=Side.BUY,
-        price=price,
-        qty=1,
-        tif=TimeInForce.ROD,
-        ttl_ns=10**12,
-        trace_id=intent_id,
-        created_ns=now,
-    )
+    return _intent(intent_id, IntentType.NEW, now, price=price, qty=1)
 
 
 def _cancel(n: int, target: str, now: int) -> SubmitIntent:
-    intent_id = f"c{n}"
+    return _intent(f"c{n}", IntentType.CANCEL, now, target_intent_id=target)
+
+
+def _intent(intent_id: str, kind: IntentType, now: int, **fields: Any) -> SubmitIntent:
+    defaults: dict[str, Any] = {"price": None, "qty": 0, "target_intent_id": None}
     return SubmitIntent(
         intent_id=intent_id,
         idempotency_key=intent_id,
         strategy_id="bench",
         account="BENCH",
         symbol="2330",
-        intent_type=IntentType.CANCEL,
+        intent_type=kind,
         side=Side.BUY,
-        price=None,
-        qty=0,
         tif=TimeInForce.ROD,
         ttl_ns=10**12,
         trace_id=intent_id,
         created_ns=now,
-        target_intent_id=target,
+        **(defaults | fields),
     )
