@@ -5,9 +5,12 @@ counters and state, and `Gateway.metrics()` reads them without a lock. Each fiel
 atomic read under the GIL, so a snapshot taken here may mix values from two neighbouring loop
 turns (a torn read: say `accepted` one ahead of `dispatched`); that is fine for an operator's
 view and is documented in the file ("consistency": "per_field"). What can fail is iterating a
-dict the loop is resizing (RuntimeError): the writer retries a few times and, if the loop
-keeps winning, skips that interval and counts it in `torn_reads`. The gateway is never locked,
-paused or changed for the sake of the status.
+dict the loop is resizing (RuntimeError): the writer retries, and the last attempt raises
+the interpreter's thread switch interval for the length of the read so no other Python thread
+runs under it (a long session's intent map takes tens of ms to walk, longer than the default
+5 ms slice, so plain retries could lose every time). If even that fails, the interval is
+skipped and counted in `torn_reads`. The gateway itself is never locked or changed for the
+sake of the status; that last attempt delays its loop by the length of one read.
 
 The final write (on `stop()`, wired to `gateway.on_close`) happens while the loop thread waits
 in `close()`, so that snapshot is exact; it says "running": false.
@@ -15,9 +18,12 @@ in `close()`, so that snapshot is exact; it says "running": false.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,7 @@ from hft.app.ops.files import control_paths, read_json, write_json_atomic
 SNAPSHOT_ATTEMPTS = 5
 STALE_AFTER_INTERVALS = 5
 STALE_FLOOR_S = 5.0
+HOLD_GIL_S = 1.0  # longer than any snapshot read takes
 
 
 class StatusWriter:
@@ -107,9 +114,12 @@ class StatusWriter:
                 self._progress.notify_all()
 
     def _snapshot(self) -> MetricsSnapshot | None:
-        for _ in range(SNAPSHOT_ATTEMPTS):
+        for attempt in range(SNAPSHOT_ATTEMPTS):
             try:
-                return self.gateway.metrics()
+                if attempt < SNAPSHOT_ATTEMPTS - 1:
+                    return self.gateway.metrics()
+                with _uninterrupted():
+                    return self.gateway.metrics()
             except RuntimeError:  # a dict resized under the read: try again
                 time.sleep(0)
         self.torn_reads += 1
@@ -126,6 +136,18 @@ class StatusWriter:
             "consistency": "per_field",
             "metrics": attrs.asdict(snapshot),
         }
+
+
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Hold the GIL for the block (pure-Python, no I/O inside): other threads wait."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(HOLD_GIL_S)
+    time.sleep(0)  # hand over once now: a drop request already pending would cut the read
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 def read_status(run_dir: Path | str) -> dict[str, Any] | None:
