@@ -70,21 +70,26 @@ def bench_gateway(intents: int, policy: str, base: Path | None = None) -> dict[s
 
 
 def _drive(gateway: Any, now: int, bid: int, intents: int) -> None:
+    """Each batch: NEW orders, plus CANCELs of the NEWs of two batches ago (acked by then)."""
     sent = 0
-    last_new: str | None = None
+    older: list[str] = []
+    previous: list[str] = []
     while sent < intents:
-        for _ in range(min(BATCH, intents - sent)):
+        news: list[str] = []
+        for target in older:
+            if sent < intents:
+                sent += 1
+                gateway.submit(_cancel(sent, target, now))
+        while sent < intents and len(news) < BATCH // 2:
             sent += 1
-            if last_new is not None and sent % 2 == 0:
-                gateway.submit(_cancel(sent, last_new, now))
-                last_new = None
-            else:
-                last_new = f"n{sent}"
-                gateway.submit(_new(last_new, bid, now))
+            news.append(f"n{sent}")
+            gateway.submit(_new(news[-1], bid, now))
+        older, previous = previous, news
+        gateway.step()
         gateway.step()
     for _ in range(1_000):
         gateway.step()
-        if not gateway.channel.depth and not gateway._outbox:
+        if not gateway.channel.depth and not gateway.has_pending_work():
             break
     gateway.sync()
 
