@@ -17,7 +17,9 @@ from rich.table import Table
 
 from hft.app.ops.files import (
     ControlRequest,
+    MalformedCommandError,
     control_paths,
+    parse_request,
     read_json,
     write_json_atomic,
 )
@@ -64,7 +66,12 @@ def _command_options(f: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="Seconds to wait for the gateway's answer (default: queue it and return).",
         ),
-        click.option("--id", "command_id", default=None, help="Your id for it (default: random)."),
+        click.option(
+            "--id",
+            "command_id",
+            default=None,
+            help="Your id for it: letters, digits, . _ - (default: pid and time).",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON."),
     ]
     for option in reversed(options):
@@ -115,9 +122,17 @@ def _send(
     request = ControlRequest(
         command=command, operator=operator, reason=reason, id=command_id or default_id
     )
+    try:
+        parse_request(json.dumps(request.to_json()).encode())  # what the session will check
+    except MalformedCommandError as exc:
+        raise click.BadParameter(str(exc), param_hint="--id") from None
     paths = control_paths(run_dir)
     name = f"{stamp:020d}-{command}-{request.id}.json"
-    write_json_atomic(paths.inbox / name, request.to_json())
+    try:
+        write_json_atomic(paths.inbox / name, request.to_json())
+    except FileNotFoundError:
+        _fail(f"the session in {run_dir} has no control inbox ({paths.inbox} is missing)")
+        return EXIT_NO_SESSION
     if wait is None:
         _report({"outcome": "queued", "file": name, **request.to_json()}, as_json)
         return EXIT_OK
@@ -179,9 +194,11 @@ def _fail(message: str) -> None:
 @_run_dir_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the status object as JSON.")
 def status(run_dir: Path, as_json: bool) -> None:
-    """Show the last status a session published in RUN_DIR/status.json: policy mode, counts,
-    rejects by reason, exposure, latency. "live" is whether it is still running (it says so,
-    its process exists, and the file is fresh). Exit 0 live, 3 not running or no status."""
+    """Show a session's last published status: policy mode, counts, rejects, latency.
+
+    Reads RUN_DIR/status.json (rewritten by the session about once a second). "live" says
+    whether the session still runs: the file says so, its process exists, and the file is
+    fresh. Exit 0 live, 3 not running or no status."""
     current = read_status(run_dir)
     if current is None:
         _fail(f"no status in {run_dir}: no session has run there with operator control")
