@@ -63,7 +63,7 @@ class StatusWriter:
         self._ended = 0  # writes finished (or skipped), in order: one writer thread
 
     def start(self) -> None:
-        """Write the first status, then keep it fresh on the thread."""
+        """Start the thread; it writes the first status at once (off the caller's thread)."""
         if self._thread is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
