@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from hft.app.bootstrap import clickhouse as ch
@@ -85,6 +86,20 @@ def test_same_event_under_a_new_token_is_one_distinct_row(sink: AnalyticsStore) 
     rows, distinct, seq_sum = _delta(sink.digest("fills"), before)
     assert (distinct, seq_sum) == (1, 5)
     assert rows in (1, 2)  # ClickHouse may already have merged the duplicate away
+
+
+def test_arrow_columns_are_accepted_like_lists(sink: AnalyticsStore) -> None:
+    """The loader sends Arrow arrays: they insert and dedup exactly like Python lists."""
+    log = _log()
+    before = sink.digest("fills")
+    columns = {name: pa.array(values) for name, values in _fills(log, [7, 8]).items()}
+    columns["ts_event"] = pa.array([1, 2], pa.int64()).cast(pa.timestamp("ns", tz="UTC"))
+    columns["ts_init"] = columns["ts_event"]
+    sink.insert_columns("fills", columns, f"{log}:arrow")
+    sink.insert_columns("fills", _fills(log, [7, 8]), f"{log}:list")
+    rows, distinct, seq_sum = _delta(sink.digest("fills"), before)
+    assert (distinct, seq_sum) == (2, 15)
+    assert rows in (2, 4)
 
 
 def test_unknown_column_is_refused_and_nothing_is_inserted(sink: AnalyticsStore) -> None:

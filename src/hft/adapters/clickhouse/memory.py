@@ -39,7 +39,8 @@ class InMemoryAnalyticsStore:
         if dedup_token not in self._tokens[table]:
             self._tokens[table].add(dedup_token)
             names = list(columns)
-            for values in zip(*(columns[n] for n in names), strict=True):
+            plain = [_python_values(columns[n]) for n in names]
+            for values in zip(*plain, strict=True):
                 self.rows[table].append(dict(zip(names, values, strict=True)))
         return count
 
@@ -61,3 +62,9 @@ class InMemoryAnalyticsStore:
     def _check_up(self) -> None:
         if not self.available:
             raise SinkUnavailableError("in-memory store is marked unavailable")
+
+
+def _python_values(values: Sequence[Any]) -> list[Any]:
+    """Python values from a list or an Arrow array (the loader sends Arrow arrays)."""
+    to_pylist = getattr(values, "to_pylist", None)
+    return list(to_pylist()) if to_pylist is not None else list(values)
