@@ -37,3 +37,19 @@ def test_when_the_halt_outcome_appears_the_status_already_shows_halt(tmp_path: P
     assert final["running"] is False
     assert inbox.counts["applied"] == 1
     assert status.io_errors == inbox.io_errors == 0
+
+
+def test_the_status_counts_the_inbox_outcomes(tmp_path: Path) -> None:
+    """status.json carries the inbox's counts: a malformed file shows as rejected 1."""
+    rig = Rig()
+    inbox, _status = start_operator_control(tmp_path, rig.gateway, poll_s=0.01, interval_s=3600)
+    (control_paths(tmp_path).inbox / "bad.json").write_text("[]")
+    for _ in range(5_000):  # a wait, not a timing assertion
+        if inbox.counts["rejected"]:
+            break
+        time.sleep(0.002)
+    rig.gateway.close()
+    final = read_status(tmp_path)
+    assert final is not None
+    assert final["control"]["rejected"] == 1
+    assert final["control"]["applied"] == 0

@@ -233,6 +233,9 @@ def _print_status(run_dir: Path, current: dict[str, Any], live: bool) -> None:
             f"{metrics.get('dispatch_p50_us', 0):.0f} / {metrics.get('dispatch_p99_us', 0):.0f} us",
         ),
     ]
+    control = current.get("control")
+    if isinstance(control, dict):
+        rows.append(("operator commands", ", ".join(f"{k} {v}" for k, v in control.items() if v)))
     for name, value in rows:
         table.add_row(name, value)
     console = Console()

@@ -110,6 +110,10 @@ class ControlInbox:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_s)
 
+    def stats(self) -> dict[str, int]:
+        """Outcome counts so far, plus heard_dropped and io_errors (any thread may call)."""
+        return {**self.counts, "heard_dropped": self.heard_dropped, "io_errors": self.io_errors}
+
     def poll_once(self) -> None:
         """One pass: resolve the command in flight, then take the next file (tests, thread)."""
         self._resolve()

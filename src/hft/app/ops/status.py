@@ -23,7 +23,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +43,22 @@ class StatusWriter:
     """Writes RUN_DIR/status.json every `interval_s` on a daemon thread (temp, fsync, rename).
 
     Fields: running, pid, wall_time_unix_s, interval_s, writes, torn_reads, consistency,
-    metrics (the `MetricsSnapshot` as a dict). `refresh()` asks for a write now (never
+    metrics (the `MetricsSnapshot` as a dict), plus whatever `extras()` returns (called on the
+    writer thread; must be quick and JSON-ready). `refresh()` asks for a write now (never
     blocks); `stop()` makes the final write and is idempotent.
     """
 
-    def __init__(self, run_dir: Path | str, gateway: Gateway, interval_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        run_dir: Path | str,
+        gateway: Gateway,
+        interval_s: float = 1.0,
+        extras: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.path = control_paths(run_dir).status
         self.gateway = gateway
         self.interval_s = interval_s
+        self.extras = extras
         self.writes = 0
         self.torn_reads = 0
         self.io_errors = 0
@@ -135,6 +143,7 @@ class StatusWriter:
             "torn_reads": self.torn_reads,
             "consistency": "per_field",
             "metrics": attrs.asdict(snapshot),
+            **(self.extras() if self.extras is not None else {}),
         }
 
 

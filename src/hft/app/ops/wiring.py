@@ -17,10 +17,9 @@ def start_operator_control(
     """Start the control inbox and the status writer for a started `gateway`; both stop
     when it closes (inbox first, so the final status shows what the last command did).
     Call on the gateway loop's thread."""
-    status = StatusWriter(run_dir, gateway, interval_s)
-    inbox = ControlInbox(
-        run_dir, gateway, poll_s, on_outcome=lambda: status.refresh(wait_s=STATUS_WAIT_S)
-    )
+    inbox = ControlInbox(run_dir, gateway, poll_s)
+    status = StatusWriter(run_dir, gateway, interval_s, extras=lambda: {"control": inbox.stats()})
+    inbox.on_outcome = lambda: status.refresh(wait_s=STATUS_WAIT_S)
     gateway.on_close(inbox.stop)
     gateway.on_close(status.stop)
     status.start()
