@@ -19,30 +19,27 @@ from hypothesis import strategies as st
 
 from hft.adapters.codec import MsgpackEventCodec
 from hft.adapters.memory import InMemoryEventLog
-from hft.adapters.memory.event_log import LogClosedError as MemoryLogClosed
-from hft.adapters.wal import LogClosedError as WalLogClosed
 from hft.adapters.wal import WalConfig, WalEventLog
 from hft.domain.events import DomainEvent
 from hft.domain.market import FeedGapDetected, QuoteReceived
-from hft.ports.event_log import EventLog
+from hft.ports.event_log import EventLog, LogClosedError
 from tests.strategies.events import events_of
 
 
 @attrs.frozen
 class Implementation:
-    """How to make a fresh log in a directory, and the error it raises once closed."""
+    """How to make a fresh log in a directory (every one raises the port's LogClosedError)."""
 
     name: str
     make: Callable[[Path], EventLog]
-    closed_error: type[Exception]
+    closed_error: type[Exception] = LogClosedError
 
 
 IMPLEMENTATIONS = [
-    Implementation("memory", lambda _dir: InMemoryEventLog(), MemoryLogClosed),
+    Implementation("memory", lambda _dir: InMemoryEventLog()),
     Implementation(
         "wal",
         lambda d: WalEventLog.open(str(d), MsgpackEventCodec(), WalConfig(segment_bytes=16 * 1024)),
-        WalLogClosed,
     ),
 ]
 

@@ -26,6 +26,19 @@ class AppendReceipt:
     last_seq: int
 
 
+class EventLogError(Exception):
+    """Base of the errors every EventLog raises by name."""
+
+
+class LogClosedError(EventLogError):
+    """The log was closed: nothing more can be appended or read."""
+
+
+class LogWriteError(EventLogError):
+    """A write or sync failed. The log refuses further appends; `durable_seq` stays at the
+    last sequence number a completed sync covered, so nothing acknowledged is lost."""
+
+
 class EventLog(Protocol):
     """Append-only, durable, ordered log of domain events.
 

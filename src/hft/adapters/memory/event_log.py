@@ -5,11 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from hft.domain.events import DomainEvent
-from hft.ports.event_log import AppendReceipt, LoggedEvent
-
-
-class LogClosedError(RuntimeError):
-    """The log was closed; nothing more can be appended or read."""
+from hft.ports.event_log import AppendReceipt, LogClosedError, LoggedEvent
 
 
 class InMemoryEventLog:

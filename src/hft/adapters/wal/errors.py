@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import errno
 
+from hft.ports.event_log import LogClosedError as PortLogClosedError
+from hft.ports.event_log import LogWriteError as PortLogWriteError
+
 
 class WalError(Exception):
     """Base of every error the WAL raises on purpose."""
 
 
-class LogClosedError(WalError):
+class LogClosedError(WalError, PortLogClosedError):
     """The log was closed; it appends and reads nothing more."""
 
 
-class LogWriteError(WalError):
+class LogWriteError(WalError, PortLogWriteError):
     """A write or sync failed. The log refuses every further append; `durable_seq` stays at
     the last sequence number a completed sync covered, so nothing acknowledged is lost."""
 
