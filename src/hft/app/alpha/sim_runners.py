@@ -12,10 +12,13 @@ Research folds: fold k of K is one session of `ticks_per_fold` market steps of t
 random walk. Fold 0 uses the spec's seed (the same window as the smoke session, so Gate D's
 parity compares like with like); fold k > 0 a seed derived from (seed, k), a distinct slice.
 
-Latency stress: the venue's latency model is a named preset (`SimConfig.latency` is a str),
-so a multiplier cannot scale it directly. Instead the market's clock is compressed:
-`quote_interval_ns / multiplier` makes every latency leg `multiplier` times longer measured
-in market steps, over the same price path (the walk draws per step, not per nanosecond).
+Latency stress: the venue's latency model is a named preset (`SimConfig.latency` is a str,
+not a model that could be scaled), so `latency_multiplier_milli` picks the preset whose mean
+one-way delay is closest to the base preset's mean times the multiplier (`nearest_preset`,
+ties to the slower preset). On this model 1.5x `colo` (tens of microseconds against a 50 ms
+market step) stays `colo`: the stress run then differs from the base run by its fees only.
+Compressing the market clock instead was tried and rejected: it also stretches the
+gateway's fixed order TTL in market steps, which changed fills far more than latency did.
 
 Fees (`TaiwanFees`, x `fee_multiplier_milli`): stocks pay 0.1425% commission each side and
 0.3% securities transaction tax on sells; futures pay a fixed fee per contract each side
@@ -232,7 +235,12 @@ def equity_curve(
 class SimResearchBacktest:
     """The research backtest on the simulated venue (`BacktestRunner`, engine "research",
     equity from the logged fills). Blocking: one fold of 2,000 steps takes a few seconds.
-    Raises ValueError for a strategy that cannot be built or fails during the fold."""
+    Raises ValueError for a strategy that cannot be built or fails during the fold.
+
+    `latency_menu`: (preset name, mean one-way delay in ns) of every latency preset, from
+    `hft.app.bootstrap.alpha.latency_menu()` (the adapters' presets are not visible here)."""
+
+    latency_menu: tuple[tuple[str, int], ...]
 
     ticks_per_fold: int = 2_000
     latency: str = "colo"
@@ -262,17 +270,27 @@ class SimResearchBacktest:
         )
 
     def window(self, request: BacktestRequest) -> Window:
-        """The market slice and pace of `request` (see the module doc for the latency rule)."""
-        interval = self.quote_interval_ns * MILLI // request.latency_multiplier_milli
+        """The market slice and latency preset of `request` (see the module doc)."""
+        latency = nearest_preset(self.latency_menu, self.latency, request.latency_multiplier_milli)
         return Window(
             strategy=request.strategy,
             parameters=request.parameters,
             symbol=request.symbol,
             seed=fold_seed(request.seed, request.fold),
             ticks=self.ticks_per_fold,
-            latency=self.latency,
-            quote_interval_ns=max(interval, 1),
+            latency=latency,
+            quote_interval_ns=self.quote_interval_ns,
         )
+
+
+def nearest_preset(menu: tuple[tuple[str, int], ...], base: str, milli: int) -> str:
+    """The preset of `menu` whose mean delay is closest to `base`'s times `milli`/1000 (ties:
+    the slower one). Non-decreasing in `milli`. ValueError if `base` is not on the menu."""
+    means = dict(menu)
+    if base not in means:
+        raise ValueError(f"unknown latency preset {base!r}; choose one of {sorted(means)}")
+    target = means[base] * milli // MILLI
+    return min(menu, key=lambda item: (abs(item[1] - target), -item[1]))[0]
 
 
 def _research_session(window: Window, out: Path, fold: int) -> Session:
