@@ -248,7 +248,8 @@ def _latched_detail(command: str) -> str:
 def _settle_halt(request: ControlRequest, seq: int, event: DomainEvent) -> dict[str, Any] | None:
     if isinstance(event, GatewayHalted):
         if (event.source, event.reason) == (request.operator, request.reason):
-            return {"outcome": "applied", "event": "GatewayHalted", "seq": seq}
+            detail = "live orders are cancelled in batches" if request.command == "kill" else ""
+            return {"outcome": "applied", "event": "GatewayHalted", "seq": seq, "detail": detail}
         # Another source halted first; ours, queued behind it, found HALT latched.
         detail = f"already halted by {event.source} ({event.reason}); HALT is latched"
         return {"outcome": "accepted", "detail": detail, "seq": seq}
