@@ -132,6 +132,13 @@ class GatewayMachine(RuleBasedStateMachine):
         assert all(n == 1 for n in placed.values()), placed
 
     @invariant()
+    def open_intent_count_is_kept_exactly(self) -> None:
+        state = self.rig.gateway.core.state
+        expected = sum(1 for i in state.intents.values() if not intent.is_terminal(i.status))
+        assert state.open_intents == expected
+        assert self.rig.gateway.metrics().open_intents == expected
+
+    @invariant()
     def filled_never_exceeds_qty(self) -> None:
         for state in self.rig.gateway.core.state.intents.values():
             assert 0 <= state.filled <= max(state.qty, 0)

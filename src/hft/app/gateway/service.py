@@ -78,6 +78,9 @@ class Gateway:
         self._decide_ns: dict[str, int] = {}
         self._submitted_ns: dict[str, int] = {}
         self.started = False
+        self.published: MetricsSnapshot | None = None  # set by the loop; read by any thread
+        self._publish_every_s = 0.5
+        self._published_at = 0.0
 
     # --- the API for strategies, runner scripts and operators -----------------------------
 
@@ -137,7 +140,16 @@ class Gateway:
         done += self._cancel_expired()
         self._stage_appended()
         done += self._release_durable(core.log.durable_seq())
+        self._publish_metrics()
         return done
+
+    def _publish_metrics(self) -> None:
+        """Publish a snapshot for other threads (status files, dashboards) every 0.5 s: they
+        read `published`, one reference, never the loop's live state."""
+        now = time.monotonic()
+        if now - self._published_at >= self._publish_every_s:
+            self._published_at = now
+            self.published = self.metrics()
 
     def has_pending_work(self) -> bool:
         """Whether anything decided still waits for durability (dispatch or a notice)."""

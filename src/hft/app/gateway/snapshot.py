@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hft.app.gateway.metrics import MetricsSnapshot
-from hft.domain import intent
 
 if TYPE_CHECKING:
     from hft.app.gateway.service import Gateway
@@ -15,7 +14,6 @@ def snapshot(gateway: Gateway) -> MetricsSnapshot:
     core = gateway.core
     counters = core.counters
     hist = counters.dispatch_latency
-    open_intents = sum(1 for i in core.state.intents.values() if not intent.is_terminal(i.status))
     return MetricsSnapshot(
         ts_ns=core.now(),
         policy_mode=core.state.policy.mode.value,
@@ -30,7 +28,7 @@ def snapshot(gateway: Gateway) -> MetricsSnapshot:
         dlq_overflow=gateway.channel.dlq_overflow,
         outbox_depth=len(gateway._outbox),
         exposure_global=core.state.book.total,
-        open_intents=open_intents,
+        open_intents=core.state.open_intents,
         dispatch_latency=hist.as_dict(),
         dispatch_p50_us=hist.quantile_upper_ns(0.5) / 1_000,
         dispatch_p99_us=hist.quantile_upper_ns(0.99) / 1_000,

@@ -37,6 +37,7 @@ class GatewayState:
         self.session: SessionStarted | None = None
         self.session_version = 0
         self.events_folded = 0
+        self.open_intents = 0  # intents not in a terminal status, kept as events fold
 
     def apply(self, event: DomainEvent) -> None:
         """Fold one event. Raises the domain's named error if the event does not fit."""
@@ -71,7 +72,10 @@ class GatewayState:
             self.intents[event.originator_id] = intent.evolve(None, event)
             return
         previous = None if isinstance(event, IntentSubmitted) else self.intents[event.originator_id]
-        self.intents[event.originator_id] = intent.evolve(previous, event)
+        current = intent.evolve(previous, event)
+        self.intents[event.originator_id] = current
+        was_open = previous is not None and not intent.is_terminal(previous.status)
+        self.open_intents += (not intent.is_terminal(current.status)) - was_open
         self.window = dedup.evolve_dedup(self.window, event)
 
     def digest(self) -> str:
