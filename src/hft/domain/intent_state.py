@@ -150,9 +150,8 @@ def _check_fill(state: OrderIntent, event: IntentFilled) -> None:
 
 def _check_cancelled(state: OrderIntent, event: IntentCancelled) -> None:
     if event.remaining != leaves(state):
-        raise ReportMismatch(
-            f"{state.intent_id}: {event.remaining} cancelled, open {leaves(state)}"
-        )
+        open_qty = leaves(state)
+        raise ReportMismatch(f"{state.intent_id}: {event.remaining} cancelled, {open_qty} open")
 
 
 def _check_amended(state: OrderIntent, event: IntentAmended) -> None:

@@ -120,6 +120,15 @@ def test_each_broken_rule_has_its_exact_reason(
     assert validate_submit(command(**overrides), TSMC, NOW) is reason
 
 
+@pytest.mark.parametrize("intent_type", [IntentType.NEW, IntentType.FORCE_FLAT, IntentType.AMEND])
+def test_one_is_the_smallest_valid_qty(intent_type: IntentType) -> None:
+    """Boundary: qty 1 passes, qty 0 does not (a CANCEL alone carries qty 0)."""
+    target = None if intent_type is not IntentType.AMEND else "intent-0"
+    cmd = command(intent_type=intent_type, qty=1, target_intent_id=target)
+    assert validate_submit(cmd, TSMC, NOW) is None
+    assert validate_submit(attrs.evolve(cmd, qty=0), TSMC, NOW) is RejectReason.INVALID_QTY
+
+
 def test_an_unknown_instrument_is_an_invalid_symbol() -> None:
     """No reference data for the symbol: INVALID_SYMBOL."""
     assert validate_submit(command(), None, NOW) is RejectReason.INVALID_SYMBOL

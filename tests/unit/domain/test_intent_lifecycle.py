@@ -159,7 +159,7 @@ def test_fills_keep_arriving_while_a_cancel_is_requested() -> None:
     )
     journal.do(decide_fill, "F-1", PX, 3)
     assert (journal.state.status, journal.state.filled) == (S.CANCEL_REQUESTED, 3)
-    with pytest.raises(ReportMismatch):
+    with pytest.raises(ReportMismatch, match="intent-1: 10 cancelled, 7 open"):
         journal.do(decide_cancelled, 10)
     journal.do(decide_cancelled, 7)
     assert journal.state.status is S.CANCELLED
@@ -203,7 +203,7 @@ def test_an_amendment_to_no_more_than_filled_is_an_overfill(qty: int) -> None:
     """Amending a 4-filled order to 4 or less would leave filled >= qty: Overfill."""
     journal = acked()
     journal.do(decide_fill, "F-1", PX, 4)
-    with pytest.raises(Overfill):
+    with pytest.raises(Overfill, match=f"intent-1: amend to {qty} with 4 filled"):
         journal.do(decide_amended, PX, qty)
     assert journal.state.qty == 10
 
@@ -211,10 +211,12 @@ def test_an_amendment_to_no_more_than_filled_is_an_overfill(qty: int) -> None:
 def test_an_amended_price_must_be_positive() -> None:
     """A venue reporting a zero price is a mismatch, not a new price."""
     journal = acked()
-    with pytest.raises(ReportMismatch):
+    with pytest.raises(ReportMismatch, match="intent-1: amended price 0"):
         journal.do(decide_amended, 0, 12)
-    journal.do(decide_amended, None, 12)
-    assert (journal.state.price, journal.state.qty) == (None, 12)
+    journal.do(decide_amended, 1, 12)
+    assert (journal.state.price, journal.state.qty) == (1, 12)
+    journal.do(decide_amended, None, 13)
+    assert (journal.state.price, journal.state.qty) == (None, 13)
 
 
 def test_a_refused_amendment_keeps_price_and_qty() -> None:
@@ -392,7 +394,7 @@ def test_a_reconciliation_that_contradicts_itself_is_a_mismatch(
     """Status and filled total must agree (FILLED means all of it, ACKED none...)."""
     journal = dispatched()
     journal.do(decide_outcome_unknown, "place")
-    with pytest.raises(ReportMismatch):
+    with pytest.raises(ReportMismatch, match=f"intent-1: {status.value} with {filled} filled"):
         journal.do(decide_reconcile, status, filled)
 
 
@@ -403,7 +405,7 @@ def test_a_reconciliation_cannot_unfill_or_overfill() -> None:
     journal.do(decide_outcome_unknown, "amend")
     with pytest.raises(ReportMismatch):
         journal.do(decide_reconcile, S.PARTIALLY_FILLED, 2)
-    with pytest.raises(Overfill):
+    with pytest.raises(Overfill, match="intent-1: reconciled 11 of 10"):
         journal.do(decide_reconcile, S.FILLED, 11)
     journal.do(decide_reconcile, S.PARTIALLY_FILLED, 3)
     assert (journal.state.status, journal.state.filled) == (S.PARTIALLY_FILLED, 3)
