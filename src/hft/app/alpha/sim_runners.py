@@ -232,6 +232,15 @@ def equity_curve(
 
 
 @attrs.frozen(kw_only=True)
+class FoldRun:
+    """A research fold's result with the market steps (time, mid) its equity marks used."""
+
+    result: BacktestResult
+    step_ns: tuple[int, ...]
+    step_mid: tuple[int, ...]
+
+
+@attrs.frozen(kw_only=True)
 class SimResearchBacktest:
     """The research backtest on the simulated venue (`BacktestRunner`, engine "research",
     equity from the logged fills). Blocking: one fold of 2,000 steps takes a few seconds.
@@ -250,6 +259,10 @@ class SimResearchBacktest:
     scratch: Path | None = None
 
     def run(self, request: BacktestRequest) -> BacktestResult:
+        return self.run_fold(request).result
+
+    def run_fold(self, request: BacktestRequest) -> FoldRun:
+        """`run`, keeping the marks the equity was built on (for audits and tests)."""
         if not 0 <= request.fold < request.folds or request.latency_multiplier_milli <= 0:
             raise ValueError(f"cannot run fold {request.fold} of {request.folds}")
         window = self.window(request)
@@ -257,17 +270,17 @@ class SimResearchBacktest:
             session = _research_session(window, Path(tmp), request.fold)
             events = read_logged_events(session.log_dir)
             fills = logged_fills(events, session, self.fees, request.fee_multiplier_milli)
-        return BacktestResult(
+        equity = equity_curve(fills, session.step_ns, session.step_mid, self.capital_scaled)
+        result = BacktestResult(
             engine="research",
             equity_source="fills",
             data_fingerprint=_fingerprint(window),
             capital_scaled=self.capital_scaled,
             bars_per_day=BARS_PER_DAY,
             fills=fills,
-            equity_scaled=equity_curve(
-                fills, session.step_ns, session.step_mid, self.capital_scaled
-            ),
+            equity_scaled=equity,
         )
+        return FoldRun(result=result, step_ns=session.step_ns, step_mid=session.step_mid)
 
     def window(self, request: BacktestRequest) -> Window:
         """The market slice and latency preset of `request` (see the module doc)."""
