@@ -192,7 +192,7 @@ class Projector:
         return plan
 
 
-_BULK_ERRORS = (PoisonRecordError, TypeError, ValueError, OverflowError)
+_BULK_ERRORS = (PoisonRecordError, TypeError, ValueError, OverflowError, msgspec.EncodeError)
 _HEAD_NAMES = ("seq", "ts_event", "ts_init")
 
 
