@@ -379,3 +379,14 @@ def test_every_event_marks_its_key_as_touched_at_its_version() -> None:
         book = apply(book, step(book))
         assert book.entry(K).touched == book.version
         assert book.entry(K2).touched == book.version - 1
+
+
+def test_open_qty_per_side_sums_every_open_order_of_the_key() -> None:
+    """Buys 2 + 3 and sells 4 + 5 on one key: open 5 bought, 9 sold; a release takes its own."""
+    book = reserve(reserve(EMPTY, K, "b1", 20, qty=2), K, "b2", 30, qty=3)
+    book = reserve(
+        reserve(book, K, "s1", 40, side=Side.SELL, qty=4), K, "s2", 50, side=Side.SELL, qty=5
+    )
+    assert (book.entry(K).open_buy_qty, book.entry(K).open_sell_qty) == (5, 9)
+    book = apply(book, decide_release(book, "s1", ReleaseReason.CANCELLED, 3))
+    assert (book.entry(K).open_buy_qty, book.entry(K).open_sell_qty, book.total) == (5, 5, 100)
