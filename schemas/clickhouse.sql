@@ -232,6 +232,8 @@ GROUP BY log_id, intent_id;
 
 -- PnL per (log, account, strategy, symbol), marked at the last fill price. Money columns are
 -- x 10,000 (PRICE_SCALE) and include the contract multiplier; fees are not modelled here.
+-- pnl_scaled = all cash flows + the position marked (realized + unrealized);
+-- unrealized_scaled = the position marked - its cost at average price.
 CREATE VIEW IF NOT EXISTS pnl AS
 SELECT
     log_id,
@@ -243,6 +245,8 @@ SELECT
     any(multiplier) AS contract_multiplier,
     sum(if(side = 'B', -price * qty * multiplier, price * qty * multiplier)) AS cash_scaled,
     cash_scaled + net_position * last_price * contract_multiplier AS pnl_scaled,
+    argMax(position_cost, seq) AS position_cost_scaled,
+    net_position * last_price * contract_multiplier - position_cost_scaled AS unrealized_scaled,
     count() AS fills,
     max(ts_event) AS last_fill_ts
 FROM positions FINAL

@@ -85,6 +85,7 @@ def load_run(
         while loader.load_tail(result):
             pass
         result.wall_s = time.perf_counter() - started
+        loader.save_stats(result)
         return result
     finally:
         store.close()

@@ -121,7 +121,7 @@ class Loader:
             result.segments += 1
             result.add(batch)
         result.wall_s = time.perf_counter() - started
-        self._save_stats(result)
+        self.save_stats(result)
         return result
 
     def load_tail(self, result: LoadResult) -> int:
@@ -265,7 +265,8 @@ class Loader:
         shipped = self._state.shipped()
         return max((int(m.get("last_seq", 0)) for m in shipped.values()), default=0)
 
-    def _save_stats(self, result: LoadResult) -> None:
+    def save_stats(self, result: LoadResult) -> None:
+        """Remember the run's throughput for `--status` (drain ETA); empty runs are skipped."""
         if result.events:
             self._state.save_stats(
                 {"events_per_s": result.events_per_s, "rows_per_s": result.rows_per_s}
