@@ -84,7 +84,11 @@ class Reservation:
 
 @attrs.frozen
 class ExposureBook:
-    """All exposure of one gateway. Build with `ExposureBook()`; change only through `evolve`."""
+    """All exposure of one gateway. Build with `ExposureBook()`; change only through `evolve`.
+
+    `by_symbol`, `by_strategy` and `total` are usage (`reserved + |position_cost|`, notional in
+    `1/PRICE_SCALE` units) summed over keys; `reservations` maps intent id to what it holds.
+    """
 
     originator_id: str = EXPOSURE_ORIGINATOR
     version: int = 0

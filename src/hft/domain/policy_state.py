@@ -28,7 +28,11 @@ class PolicyMode(enum.Enum):
 
 @attrs.frozen
 class GatewayPolicy:
-    """The policy's state; build with `GatewayPolicy()`, change only through `evolve`."""
+    """The policy's state; build with `GatewayPolicy()`, change only through `evolve`.
+
+    `halt_reason`/`halt_source` are the latched first reason while HALT ("" otherwise);
+    `holdoff_until_ns` is the end of the last start's hold-off; `resumed_by` the last operator.
+    """
 
     originator_id: str = POLICY_ORIGINATOR
     version: int = 0
