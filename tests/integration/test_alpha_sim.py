@@ -18,11 +18,10 @@ from hft.app.alpha.research import BacktestRequest, BacktestResult
 from hft.app.alpha.sim_runners import (
     SimResearchBacktest,
     SimSmokeRunner,
-    TaiwanFees,
-    cash_flow,
     fold_seed,
     nearest_preset,
 )
+from hft.app.alpha.sim_session import TaiwanFees, cash_flow
 from hft.app.alpha.smoke import SmokeRequest
 from hft.app.bootstrap.alpha import latency_menu, promotion_service
 from hft.app.bootstrap.sim import SimConfig, build_sim_venue
