@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from hft.app.loader.run import query_run
 from hft.app.loader.sample import write_sample_wal
 
 
@@ -54,3 +55,19 @@ def test_status_before_any_load_shows_the_backlog(tmp_path: Path) -> None:
 def test_bad_workers_is_a_usage_error(tmp_path: Path) -> None:
     """--workers 0 is refused with exit 2."""
     assert _hft("load", str(tmp_path), "--workers", "0").returncode == 2
+
+
+def test_a_simulated_session_loads_completely_and_positions_agree(tmp_path: Path) -> None:
+    """`hft sim` then `hft load`: every logged event is loaded, nothing is a dead letter, and
+    the pnl view's net position per symbol equals the simulator's own summary."""
+    run = tmp_path / "run"
+    sim = _hft("sim", "--ticks", "600", "--out", str(run), "--json")
+    assert sim.returncode == 0, sim.stderr
+    summary = json.loads(sim.stdout)
+    loaded = json.loads(_hft("load", str(run), "--json").stdout)
+    assert loaded["events"] == summary["log_events"]
+    assert loaded["dead_letters"] == 0
+    rows = query_run(run, "SELECT symbol, sum(net_position) FROM pnl GROUP BY symbol")
+    positions = {str(symbol): int(net) for symbol, net in rows}
+    expected = {s: p["position"] for s, p in summary["positions"].items() if p["position"]}
+    assert {s: n for s, n in positions.items() if n} == expected
