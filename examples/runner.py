@@ -57,7 +57,7 @@ def main(run_dir: Path) -> dict[str, object]:
         price=ctx.instrument("2330").limit_down.scaled,
         qty=1,
         tif=hft.TimeInForce.ROD,
-        ttl_ns=10**9,
+        ttl_ns=600 * 10**9,  # past its TTL the gateway would cancel it at the venue
         trace_id="runner-demo",
         created_ns=clock.now_ns(),
     )

@@ -1,16 +1,13 @@
 """StatusWriter: publishes a running session's metrics to RUN_DIR/status.json.
 
 Reading the snapshot from another thread: the gateway loop is the single writer of its
-counters and state, and `Gateway.metrics()` reads them without a lock. Each field is one
-atomic read under the GIL, so a snapshot taken here may mix values from two neighbouring loop
-turns (a torn read: say `accepted` one ahead of `dispatched`); that is fine for an operator's
-view and is documented in the file ("consistency": "per_field"). What can fail is iterating a
-dict the loop is resizing (RuntimeError): the writer retries, and the last attempt raises
-the interpreter's thread switch interval for the length of the read so no other Python thread
-runs under it (a long session's intent map takes tens of ms to walk, longer than the default
-5 ms slice, so plain retries could lose every time). If even that fails, the interval is
-skipped and counted in `torn_reads`. The gateway itself is never locked or changed for the
-sake of the status; that last attempt delays its loop by the length of one read.
+counters and state; `Gateway.metrics()` reads only counters and the incrementally kept count of
+open intents (no walk over the intent map), each field one atomic read under the GIL. A
+snapshot may mix values from two neighbouring loop turns (a torn read: say `accepted` one
+ahead of `dispatched`); that is fine for an operator's view and is documented in the file
+("consistency": "per_field"). If a read still trips over a container resized under it
+(RuntimeError), the writer retries; after `SNAPSHOT_ATTEMPTS` the interval is skipped and
+counted in `torn_reads`. The gateway is never locked or slowed for the sake of the status.
 
 The final write (on `stop()`, wired to `gateway.on_close`) happens while the loop thread waits
 in `close()`, so that snapshot is exact; it says "running": false.
@@ -18,12 +15,10 @@ in `close()`, so that snapshot is exact; it says "running": false.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +31,6 @@ from hft.app.ops.files import control_paths, read_json, write_json_atomic
 SNAPSHOT_ATTEMPTS = 5
 STALE_AFTER_INTERVALS = 5
 STALE_FLOOR_S = 5.0
-HOLD_GIL_S = 1.0  # longer than any snapshot read takes
 
 
 class StatusWriter:
@@ -122,12 +116,9 @@ class StatusWriter:
                 self._progress.notify_all()
 
     def _snapshot(self) -> MetricsSnapshot | None:
-        for attempt in range(SNAPSHOT_ATTEMPTS):
+        for _ in range(SNAPSHOT_ATTEMPTS):
             try:
-                if attempt < SNAPSHOT_ATTEMPTS - 1:
-                    return self.gateway.metrics()
-                with _uninterrupted():
-                    return self.gateway.metrics()
+                return self.gateway.metrics()
             except RuntimeError:  # a dict resized under the read: try again
                 time.sleep(0)
         self.torn_reads += 1
@@ -145,18 +136,6 @@ class StatusWriter:
             "metrics": attrs.asdict(snapshot),
             **(self.extras() if self.extras is not None else {}),
         }
-
-
-@contextlib.contextmanager
-def _uninterrupted() -> Iterator[None]:
-    """Hold the GIL for the block (pure-Python, no I/O inside): other threads wait."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(HOLD_GIL_S)
-    time.sleep(0)  # hand over once now: a drop request already pending would cut the read
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
 
 
 def read_status(run_dir: Path | str) -> dict[str, Any] | None:
