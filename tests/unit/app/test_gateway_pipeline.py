@@ -10,6 +10,7 @@ from hft.app.gateway.control import ControlQueueFullError
 from hft.app.gateway.core import GatewayConfig
 from hft.app.replay import replay_events
 from hft.domain import exposure
+from hft.domain.errors import ExposureCapacityExceeded
 from hft.domain.intent import IntentType
 from hft.domain.orders import TimeInForce
 from hft.domain.policy import ResumeUnattributed
@@ -329,3 +330,26 @@ def test_an_order_past_its_ttl_is_cancelled_and_only_then_releases_exposure() ->
     assert rig.exposure_total() == 0
     cancel = rig.events_named("IntentSubmitted")[-1]
     assert (cancel.intent_type, cancel.idempotency_key) == (IntentType.CANCEL, "ttl:i1")
+
+
+def test_a_fill_whose_position_cannot_be_tracked_is_recorded_and_halts_the_gateway(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fill is a fact: it is recorded; if the exposure book has no room for its position,
+    the gateway records the anomaly and HALTs rather than trading on blind."""
+    rig = Rig()
+    rig.submit(qty=2)
+    rig.settle()
+
+    def full(*args: object, **kwargs: object) -> object:
+        raise ExposureCapacityExceeded("no room for the key (1 keys in use)")
+
+    monkeypatch.setattr(exposure, "decide_fill", full)
+    rig.broker.fill("i1", 1)
+    rig.settle()
+    assert rig.gateway.core.state.intents["i1"].filled == 1
+    halted = rig.events_named("GatewayHalted")
+    assert [(h.source, h.reason.startswith("exposure book full")) for h in halted] == [
+        ("gateway", True)
+    ]
+    assert [a.kind for a in rig.events_named("AnomalyRecorded")] == ["exposure_capacity"]

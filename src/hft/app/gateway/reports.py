@@ -11,8 +11,8 @@ from typing import Any
 
 from hft.app.gateway.core import GatewayCore
 from hft.app.gateway.pipeline import rollback_amend
-from hft.domain import exposure, intent
-from hft.domain.errors import DomainError
+from hft.domain import exposure, intent, policy
+from hft.domain.errors import DomainError, ExposureCapacityExceeded
 from hft.domain.exposure import ExposureKey, ReleaseReason
 from hft.domain.intent import IntentStatus, IntentType, OrderIntent
 from hft.domain.orders import (
@@ -96,8 +96,8 @@ class ReportHandler:
         core.emit(events)
         instrument = core.reference.instrument(order.symbol)
         factor = instrument.lot_size * instrument.multiplier if instrument else 1
-        core.emit(
-            exposure.decide_fill(
+        try:
+            moved = exposure.decide_fill(
                 core.state.book,
                 order.intent_id,
                 side=order.side,
@@ -108,7 +108,14 @@ class ReportHandler:
                 key=ExposureKey(order.account, order.strategy_id, order.symbol),
                 limits=core.state.limits,
             )
-        )
+        except ExposureCapacityExceeded as exc:
+            # The fill happened but its position has no slot: trading on must stop.
+            self._anomaly("exposure_capacity", order.intent_id, str(exc), now)
+            core.emit(
+                policy.decide_halt(core.state.policy, f"exposure book full: {exc}", "gateway", now)
+            )
+            return
+        core.emit(moved)
         core.counters.fills += 1
 
     def _rejected(self, report: OrderRejected, now: int) -> None:
