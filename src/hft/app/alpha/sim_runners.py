@@ -36,6 +36,7 @@ from hft.app.alpha.sim_session import (
     equity_curve,
     logged_fills,
     simulate,
+    tick_file_slice,
 )
 from hft.app.alpha.smoke import SmokeRequest, SmokeResult
 from hft.app.bootstrap.replay import read_logged_events
@@ -63,7 +64,9 @@ class SimResearchBacktest:
     Raises ValueError for a strategy that cannot be built or fails during the fold.
 
     `latency_menu`: (preset name, mean one-way delay in ns) of every latency preset, from
-    `hft.app.bootstrap.alpha.latency_menu()` (the adapters' presets are not visible here)."""
+    `hft.app.bootstrap.alpha.latency_menu()` (the adapters' presets are not visible here).
+    `data_file`: recorded ticks (`hft sim --data` layout); fold k of K is then the k-th of K
+    contiguous row slices of the file instead of a seeded random-walk slice."""
 
     latency_menu: tuple[tuple[str, int], ...]
 
@@ -73,6 +76,7 @@ class SimResearchBacktest:
     capital_scaled: int = 10_000_000 * PRICE_SCALE
     fees: TaiwanFees = attrs.field(factory=TaiwanFees)
     scratch: Path | None = None
+    data_file: Path | None = None
 
     def run(self, request: BacktestRequest) -> BacktestResult:
         return self.run_fold(request).result
@@ -81,16 +85,18 @@ class SimResearchBacktest:
         """`run`, keeping the marks the equity was built on (for audits and tests)."""
         if not 0 <= request.fold < request.folds or request.latency_multiplier_milli <= 0:
             raise ValueError(f"cannot run fold {request.fold} of {request.folds}")
-        window = self.window(request)
         with tempfile.TemporaryDirectory(prefix="hft-research-", dir=self.scratch) as tmp:
+            base = self.window(request)
+            window = recorded(base, self.data_file, request.fold, request.folds, Path(tmp))
             session = _research_session(window, Path(tmp), request.fold)
             events = read_logged_events(session.log_dir)
             fills = logged_fills(events, session, self.fees, request.fee_multiplier_milli)
+            fingerprint = _fingerprint(window)
         equity = equity_curve(fills, session.step_ns, session.step_mid, self.capital_scaled)
         result = BacktestResult(
             engine="research",
             equity_source="fills",
-            data_fingerprint=_fingerprint(window),
+            data_fingerprint=fingerprint,
             capital_scaled=self.capital_scaled,
             bars_per_day=BARS_PER_DAY,
             fills=fills,
@@ -140,9 +146,25 @@ def fold_seed(seed: int, fold: int) -> int:
     return int.from_bytes(digest[:6], "big")
 
 
+def recorded(
+    window: Window, data_file: Path | None, fold: int, folds: int, scratch: Path
+) -> Window:
+    """`window` on slice `fold` of `folds` of `data_file` (copied into `scratch`), or
+    `window` unchanged without a data file."""
+    if data_file is None:
+        return window
+    path, rows = tick_file_slice(data_file, fold, folds, scratch)
+    return attrs.evolve(window, data_file=path, ticks=rows)
+
+
 def _fingerprint(window: Window) -> str:
+    market = (
+        f"recorded:{hashlib.sha256(window.data_file.read_bytes()).hexdigest()}"
+        if window.data_file is not None
+        else "simbroker-random-walk-v1"
+    )
     key = (
-        f"simbroker-random-walk-v1:{window.symbol}:{window.seed}:{window.ticks}:"
+        f"{market}:{window.symbol}:{window.seed}:{window.ticks}:"
         f"{window.quote_interval_ns}:{window.latency}"
     )
     return hashlib.sha256(key.encode()).hexdigest()
@@ -152,13 +174,17 @@ def _fingerprint(window: Window) -> str:
 class SimSmokeRunner:
     """The runtime smoke session (`SmokeRunner`): one session of the alpha's strategy on the
     simulated venue at its latency preset, then `hft replay` over its log. A strategy that
-    cannot be built or raises is `completed=False` with the reason; never raises."""
+    cannot be built or raises is `completed=False` with the reason; it raises only for its
+    own configuration (an unreadable `data_file`: ValueError). With `data_file` the session
+    runs on slice 0 of `data_folds` (research fold 0's window, for parity)."""
 
     ticks: int = 2_000
     latency: str = "colo"
     quote_interval_ns: int = 50_000_000
     fees: TaiwanFees = attrs.field(factory=TaiwanFees)
     scratch: Path | None = None
+    data_file: Path | None = None
+    data_folds: int = 5
 
     def run(self, request: SmokeRequest) -> SmokeResult:
         window = Window(
@@ -171,6 +197,7 @@ class SimSmokeRunner:
             quote_interval_ns=self.quote_interval_ns,
         )
         with tempfile.TemporaryDirectory(prefix="hft-smoke-", dir=self.scratch) as tmp:
+            window = recorded(window, self.data_file, 0, self.data_folds, Path(tmp))
             try:
                 session = simulate(window, Path(tmp))
             except Exception as exc:  # the alpha's code is untrusted: any error is a result

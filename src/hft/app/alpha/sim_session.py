@@ -16,6 +16,7 @@ securities transaction tax on sells; futures pay a fixed fee per contract each s
 from __future__ import annotations
 
 import bisect
+import csv
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -74,6 +75,7 @@ class Window:
     ticks: int
     latency: str
     quote_interval_ns: int
+    data_file: Path | None = None  # recorded ticks instead of the seeded random walk
 
 
 @attrs.frozen(kw_only=True)
@@ -89,6 +91,30 @@ class Session:
     step_mid: tuple[int, ...]
 
 
+def tick_file_slice(source: Path, fold: int, folds: int, out_dir: Path) -> tuple[Path, int]:
+    """Rows `[fold * n // folds, (fold + 1) * n // folds)` of a recorded-ticks file (`.csv` or
+    `.parquet`, the layout of `hft sim --data`) written to `out_dir`, and their count: fold k
+    of K contiguous walk-forward slices. ValueError for another suffix or a bad fold."""
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold {fold} is not one of {folds} folds")
+    target = out_dir / f"fold-{fold}{source.suffix.lower()}"
+    if source.suffix.lower() == ".csv":
+        with source.open(newline="", encoding="utf-8") as handle:
+            header, *rows = list(csv.reader(handle))
+        part = rows[fold * len(rows) // folds : (fold + 1) * len(rows) // folds]
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *part])
+        return target, len(part)
+    if source.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq  # noqa: PLC0415  (slow import, only for Parquet input)
+
+        table = pq.read_table(source)
+        start, stop = fold * table.num_rows // folds, (fold + 1) * table.num_rows // folds
+        pq.write_table(table.slice(start, stop - start), target)
+        return target, stop - start
+    raise ValueError(f"{source}: recorded ticks must be a .csv or .parquet file")
+
+
 def simulate(window: Window, out: Path) -> Session:
     """Run `window` with its log under `out/wal`. The strategy's exceptions propagate (the
     gateway is closed first, so the log ends cleanly at what was durable)."""
@@ -98,6 +124,7 @@ def simulate(window: Window, out: Path) -> Session:
         symbols=(window.symbol,),
         latency=window.latency,
         quote_interval_ns=window.quote_interval_ns,
+        data_file=window.data_file,
     )
     config = GatewayConfig(account=ACCOUNT, session_id=f"alpha-{window.seed}")
     wiring = build_sim(sim, config, log_dir=out / "wal", durability="none")
