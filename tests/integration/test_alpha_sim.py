@@ -314,3 +314,23 @@ def test_recorded_ticks_split_into_contiguous_folds(tmp_path: Path) -> None:
         (f.ts_ns, f.side, f.price_scaled, f.qty) for f in first.fills
     ]
     assert all(r.result.fills for r in runs)
+
+
+def test_parquet_ticks_fold_like_the_same_csv(tmp_path: Path) -> None:
+    """A Parquet copy of the recorded ticks gives fold 1 the same executions as the CSV."""
+    import pyarrow.csv as pacsv  # noqa: PLC0415  (slow import, only this test)
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    data = write_ticks(tmp_path / "ticks.csv", 600)
+    table = pacsv.read_csv(
+        data, convert_options=pacsv.ConvertOptions(column_types={"symbol": "string"})
+    )
+    pq.write_table(table, tmp_path / "ticks.parquet")
+    request = attrs.evolve(fold_request(1), folds=2)
+    from_csv = SimResearchBacktest(latency_menu=latency_menu(), data_file=data).run(request)
+    from_parquet = SimResearchBacktest(
+        latency_menu=latency_menu(), data_file=tmp_path / "ticks.parquet"
+    ).run(request)
+    assert from_csv.fills
+    assert from_parquet.fills == from_csv.fills
+    assert from_parquet.equity_scaled == from_csv.equity_scaled
