@@ -172,21 +172,50 @@ def _follow(loader: Any, stop: threading.Event) -> None:
 def test_drill_loader_sigkilled_mid_batch_restarts_without_duplicates_or_gaps(
     tmp_path: Path,
 ) -> None:
-    """`hft load` is SIGKILLed twice while shipping segments; a restart completes the load and
-    every table holds exactly the WAL's events: physical rows == distinct rows == expected."""
+    """`hft load` is SIGKILLed twice while shipping segments (the second time with two worker
+    processes, which then exit by themselves); a restart completes the load and every table
+    holds exactly the WAL's events: physical rows == distinct rows == expected."""
     sample_run(tmp_path, 12_000)
-    for markers_before_kill in (1, 4):
+    for markers_before_kill, workers in ((1, "1"), (4, "2")):
         loader = subprocess.Popen(
-            ["hft", "load", str(tmp_path), "--json"],
+            ["hft", "load", str(tmp_path), "--workers", workers, "--json"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         while loader.poll() is None and _shipped(tmp_path) < markers_before_kill:
             time.sleep(0.01)
+        children = _children(loader.pid)
         if loader.poll() is None:
             os.kill(loader.pid, signal.SIGKILL)
         loader.wait(timeout=60)
+        _wait_gone(children)
     finished = _hft("load", str(tmp_path), "--json")
     assert finished.returncode == 0, finished.stderr
     assert _digests(tmp_path) == _wal_digests(tmp_path)
     status = json.loads(_hft("load", str(tmp_path), "--status", "--json").stdout)
     assert (status["backlog_segments"], status["unsealed_events"]) == (0, 0)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _wait_gone(pids: list[int], timeout_s: float = 60) -> None:
+    """Every process in `pids` exits (or becomes a zombie) within the timeout."""
+    deadline = time.monotonic() + timeout_s
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if _running(p)]
+        time.sleep(0.1)
+    assert alive == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

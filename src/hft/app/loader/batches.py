@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 
 from hft.app.loader.arrow_columns import to_arrow
@@ -74,10 +77,19 @@ _worker_projector: Projector | None = None
 
 
 def init_worker(source_factory: Callable[[], SegmentSource]) -> None:
-    """Process-pool initializer: each worker opens the WAL read-only once."""
+    """Process-pool initializer: each worker opens the WAL read-only once, and exits by itself
+    if the loader that started it dies (a SIGKILLed parent leaves no orphan workers)."""
     global _worker_source, _worker_projector  # noqa: PLW0603 (one source per worker process)
     _worker_source = source_factory()
     _worker_projector = Projector()
+    parent = os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, poll_s: float = 0.5) -> None:
+    while os.getppid() == parent:
+        time.sleep(poll_s)
+    os._exit(0)
 
 
 def segment_batch_in_worker(segment_id: str, skip_through: int) -> ColumnBatch:
