@@ -30,6 +30,7 @@ class RejectReason(enum.Enum):
     INVALID_QTY = "INVALID_QTY"
     INVALID_TARGET = "INVALID_TARGET"
     INVALID_TTL = "INVALID_TTL"
+    AMEND_IN_FLIGHT = "AMEND_IN_FLIGHT"  # the order's previous amend is not settled yet
     # the venue
     BROKER_REJECTED = "BROKER_REJECTED"
     BROKER_UNAVAILABLE = "BROKER_UNAVAILABLE"

@@ -353,3 +353,17 @@ def test_a_fill_whose_position_cannot_be_tracked_is_recorded_and_halts_the_gatew
         ("gateway", True)
     ]
     assert [a.kind for a in rig.events_named("AnomalyRecorded")] == ["exposure_capacity"]
+
+
+def test_a_second_amend_before_the_first_is_settled_is_refused_and_retryable() -> None:
+    rig = Rig()
+    rig.submit(qty=2)
+    rig.settle()
+    rig.broker.amend = lambda *args: None  # type: ignore[method-assign]  # the venue is slow
+    rig.submit(intent_type=IntentType.AMEND, qty=3, target_intent_id="i1")
+    rig.settle()
+    rig.submit(intent_type=IntentType.AMEND, qty=4, target_intent_id="i1")
+    rig.settle()
+    assert rig.status("i3") == "REJECTED"
+    assert rig.events_named("IntentRejected")[-1].reason.value == "AMEND_IN_FLIGHT"
+    assert rig.exposure_total() == 3 * LOT_NOTIONAL  # the first amend's delta, held once

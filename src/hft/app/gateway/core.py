@@ -74,6 +74,7 @@ class GatewayCore:
         self.counters = GatewayCounters()
         self.pending: list[DomainEvent] = []
         self.appended_seq = 0
+        self.amends_charged: set[str] = set()  # AMEND intents whose delta is held on a target
 
     def emit(self, events: Iterable[DomainEvent]) -> None:
         for event in events:

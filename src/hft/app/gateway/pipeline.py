@@ -76,7 +76,8 @@ def reject(
     state = core.state.intents[intent_id]
     core.emit(intent.decide_reject(state, reason, detail, ts_ns=now))
     core.emit(exposure.decide_release(core.state.book, intent_id, _release_reason(reason), now))
-    if state.intent_type is IntentType.AMEND and state.target_intent_id is not None:
+    if intent_id in core.amends_charged and state.target_intent_id is not None:
+        core.amends_charged.discard(intent_id)
         rollback_amend(core, state.target_intent_id, now)
     core.counters.rejects[reason.value] += 1
 
@@ -145,15 +146,21 @@ def _reserve_amend(
 ) -> RejectReason | None:
     assert cmd.target_intent_id is not None
     target = core.state.intents[cmd.target_intent_id]
-    result = exposure.decide_amend(
-        core.state.book,
-        core.state.limits,
-        target.intent_id,
-        amount,
-        now,
-        new_qty=cmd.qty - target.filled,
-    )
-    return _charged(core, result)
+    try:
+        result = exposure.decide_amend(
+            core.state.book,
+            core.state.limits,
+            target.intent_id,
+            amount,
+            now,
+            new_qty=cmd.qty - target.filled,
+        )
+    except exposure.AmendInFlight:
+        return RejectReason.AMEND_IN_FLIGHT
+    refused = _charged(core, result)
+    if refused is None:
+        core.amends_charged.add(cmd.intent_id)
+    return refused
 
 
 def _charged(core: GatewayCore, result: exposure.ExposureDecision) -> RejectReason | None:

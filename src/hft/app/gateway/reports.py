@@ -205,6 +205,7 @@ class ReportHandler:
     def _take_requests(self, target_id: str, kind: IntentType) -> list[OrderIntent]:
         taken = self._open_requests(target_id, kind)
         gone = {r.intent_id for r in taken}
+        self.core.amends_charged -= gone  # settled by the venue: nothing left to roll back
         self.requests[target_id] = [i for i in self.requests.get(target_id, []) if i not in gone]
         return taken
 
