@@ -88,7 +88,8 @@ def sim(
     A seeded random-walk market (or your recorded ticks) feeds the strategy; its intents go
     through validation, dedup, policy, exposure and leader checks to a deterministic
     simulated exchange; every decision is logged. The same seed and arguments give the
-    same event stream and the same state digest. Audit the result with `hft replay OUT`.
+    same event stream and the same state digest. Audit the result with `hft replay OUT`;
+    while it runs, operate it from another shell with `hft ops halt|resume|kill|status OUT`.
     """
     out = out or _default_out()
     if (out / "wal").exists() and any((out / "wal").iterdir()):
