@@ -334,3 +334,11 @@ def test_parquet_ticks_fold_like_the_same_csv(tmp_path: Path) -> None:
     assert from_csv.fills
     assert from_parquet.fills == from_csv.fills
     assert from_parquet.equity_scaled == from_csv.equity_scaled
+
+
+def test_a_fold_with_no_market_steps_is_a_named_error(tmp_path: Path) -> None:
+    """A data file too short to give every fold a row fails the empty fold with ValueError."""
+    data = write_ticks(tmp_path / "ticks.csv", 2)
+    runner = SimResearchBacktest(latency_menu=latency_menu(), data_file=data)
+    with pytest.raises(ValueError, match="no market steps"):
+        runner.run(attrs.evolve(fold_request(0), folds=5))

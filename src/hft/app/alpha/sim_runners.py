@@ -92,6 +92,8 @@ class SimResearchBacktest:
             events = read_logged_events(session.log_dir)
             fills = logged_fills(events, session, self.fees, request.fee_multiplier_milli)
             fingerprint = _fingerprint(window)
+        if not session.step_ns:
+            raise ValueError(f"fold {request.fold} of {request.folds} has no market steps")
         equity = equity_curve(fills, session.step_ns, session.step_mid, self.capital_scaled)
         result = BacktestResult(
             engine="research",
@@ -150,10 +152,12 @@ def recorded(
     window: Window, data_file: Path | None, fold: int, folds: int, scratch: Path
 ) -> Window:
     """`window` on slice `fold` of `folds` of `data_file` (copied into `scratch`), or
-    `window` unchanged without a data file."""
+    `window` unchanged without a data file. ValueError for an empty slice."""
     if data_file is None:
         return window
     path, rows = tick_file_slice(data_file, fold, folds, scratch)
+    if rows == 0:
+        raise ValueError(f"fold {fold} of {folds} has no market steps in {data_file}")
     return attrs.evolve(window, data_file=path, ticks=rows)
 
 
