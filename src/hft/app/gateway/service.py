@@ -180,16 +180,23 @@ class Gateway:
         digest = core.state.digest()
         now = core.now()
         version = core.state.session_version
-        stamp = {"originator_id": SESSION_ORIGINATOR, "ts_event_ns": now, "ts_init_ns": now}
         core.emit(
             [
                 StateDigestRecorded(
-                    **stamp,  # type: ignore[arg-type]
+                    originator_id=SESSION_ORIGINATOR,
                     originator_version=version + 1,
+                    ts_event_ns=now,
+                    ts_init_ns=now,
                     digest=digest,
                     events_folded=core.state.events_folded,
                 ),
-                SessionStopped(**stamp, originator_version=version + 2, reason=reason),  # type: ignore[arg-type]
+                SessionStopped(
+                    originator_id=SESSION_ORIGINATOR,
+                    originator_version=version + 2,
+                    ts_event_ns=now,
+                    ts_init_ns=now,
+                    reason=reason,
+                ),
             ]
         )
         self.sync(timeout_s)
