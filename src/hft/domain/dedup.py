@@ -225,7 +225,7 @@ def with_capacity(window: DedupWindow, capacity: int) -> DedupWindow:
     if room < 0:
         raise DedupCapacityTooSmall(f"{len(window._flight)} keys in flight exceed {capacity}")
     owners, order, count = resized._owners, resized._order, 0
-    for key in window.committed_keys()[max(0, len(window) - capacity) :] if room else ():
+    for key in window.committed_keys()[max(0, len(window) - capacity) :]:
         owners = owners.set(key, str(window._owners.get(key)))
         order, count = order.set(count, key), count + 1
     flight, flight_keys = dict(window._flight), dict(window._flight_keys)

@@ -87,7 +87,7 @@ def test_an_empty_window_reserves_any_key() -> None:
 @pytest.mark.parametrize("capacity", [0, -1, True, 1.5, "3"])
 def test_a_window_needs_a_positive_int_capacity(capacity: Any) -> None:
     """Capacity 0, negative, bool, float or text is refused by name."""
-    with pytest.raises(InvalidValue):
+    with pytest.raises(InvalidValue, match="dedup capacity must be a positive int"):
         empty_window(capacity)
 
 
@@ -301,7 +301,7 @@ def test_shrinking_keeps_every_key_in_flight() -> None:
 def test_a_window_cannot_shrink_below_its_keys_in_flight() -> None:
     """Two keys in flight do not fit one slot: DedupCapacityTooSmall."""
     window = apply(empty_window(3), submitted("i1", "k1"), submitted("i2", "k2"))
-    with pytest.raises(DedupCapacityTooSmall):
+    with pytest.raises(DedupCapacityTooSmall, match="2 keys in flight exceed 1"):
         with_capacity(window, 1)
     assert with_capacity(window, 2).in_flight() == 2
 

@@ -173,7 +173,9 @@ def test_a_fill_can_beat_the_cancel_to_the_end() -> None:
     assert journal.state.status is S.FILLED
 
 
-@pytest.mark.parametrize(("filled", "back_to"), [(0, S.ACKED), (2, S.PARTIALLY_FILLED)])
+@pytest.mark.parametrize(
+    ("filled", "back_to"), [(0, S.ACKED), (1, S.PARTIALLY_FILLED), (2, S.PARTIALLY_FILLED)]
+)
 def test_a_refused_cancel_returns_to_what_the_order_was(filled: int, back_to: IntentStatus) -> None:
     """The venue refuses the cancel: unfilled goes back to ACKED, part-filled to PARTIALLY."""
     journal = acked()
@@ -270,7 +272,7 @@ def test_a_replayed_fill_id_is_ignored_and_counted_once() -> None:
 def test_an_empty_fill_id_is_refused_by_name() -> None:
     """A fill without id would skip dedup: EmptyFillId from decide and from evolve."""
     journal = acked()
-    with pytest.raises(EmptyFillId):
+    with pytest.raises(EmptyFillId, match="intent-1: fill without a fill id"):
         journal.do(decide_fill, "", PX, 1)
     event = IntentFilled(
         originator_id="intent-1",
@@ -283,7 +285,7 @@ def test_an_empty_fill_id_is_refused_by_name() -> None:
         filled_total=1,
         leaves=9,
     )
-    with pytest.raises(EmptyFillId):
+    with pytest.raises(EmptyFillId, match="intent-1: fill without a fill id"):
         evolve(journal.state, event)
 
 
@@ -293,7 +295,7 @@ def test_a_stored_duplicate_fill_is_refused_by_evolve() -> None:
     (fill,) = journal.do(decide_fill, "F-1", PX, 2)
     assert isinstance(fill, IntentFilled)
     again = attrs.evolve(fill, originator_version=journal.state.version + 1, filled_total=4)
-    with pytest.raises(DuplicateFill):
+    with pytest.raises(DuplicateFill, match="intent-1: fill 'F-1' already counted"):
         evolve(journal.state, again)
 
 
@@ -302,7 +304,7 @@ def test_a_fill_beyond_the_open_quantity_is_an_overfill(qty: int) -> None:
     """More than leaves cannot fill: Overfill, and the state is untouched."""
     journal = acked()
     before = journal.state
-    with pytest.raises(Overfill):
+    with pytest.raises(Overfill, match=f"intent-1: fill of {qty} with 10 open"):
         journal.do(decide_fill, "F-1", PX, qty)
     assert journal.state == before
 
@@ -316,29 +318,39 @@ def test_exactly_the_open_quantity_fills_the_order() -> None:
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "complaint"),
     [
-        {"qty": 0, "filled_total": 0, "leaves": 10},
-        {"price": 0},
-        {"filled_total": 5},
-        {"leaves": 7},
+        ({"qty": 0, "filled_total": 0, "leaves": 10}, "is inconsistent"),
+        ({"price": 0}, "is inconsistent"),
+        ({"filled_total": 5}, "is inconsistent"),
+        ({"leaves": 7}, "leaves wrong"),
     ],
 )
-def test_a_fill_whose_numbers_disagree_is_a_report_mismatch(changes: dict[str, int]) -> None:
+def test_a_fill_whose_numbers_disagree_is_a_report_mismatch(
+    changes: dict[str, int], complaint: str
+) -> None:
     """Zero qty, zero price, or totals that do not add up are refused by evolve."""
     journal = acked()
     fields: dict[str, Any] = {"fill_id": "F-1", "price": PX, "qty": 2, "filled_total": 2}
     fields["leaves"] = 8
     stamp: dict[str, Any] = {"originator_id": "intent-1", "originator_version": 5}
     event = IntentFilled(**stamp, ts_event_ns=1, ts_init_ns=1, **(fields | changes))
-    with pytest.raises(ReportMismatch):
+    with pytest.raises(ReportMismatch, match=f"intent-1: fill 'F-1' {complaint}"):
         evolve(journal.state, event)
+
+
+def test_a_fill_at_the_smallest_positive_price_counts() -> None:
+    """Boundary: price 1 (scaled) is positive; the grid is the gateway's concern, not evolve's."""
+    journal = acked()
+    (fill,) = journal.do(decide_fill, "F-1", 1, 2)
+    assert isinstance(fill, IntentFilled)
+    assert (fill.price, journal.state.filled) == (1, 2)
 
 
 def test_an_ack_without_broker_order_id_is_a_report_mismatch() -> None:
     """The broker order id is what later reports are matched on: it cannot be empty."""
     journal = dispatched()
-    with pytest.raises(ReportMismatch):
+    with pytest.raises(ReportMismatch, match="intent-1: ack without a broker order id"):
         journal.do(decide_ack, "")
 
 
@@ -471,14 +483,14 @@ def test_events_of_another_intent_or_version_are_out_of_sequence() -> None:
     """evolve takes only the intent's own next version."""
     journal = submitted()
     (accepted,) = decide_accept(journal.state, ts_ns=1)
-    with pytest.raises(EventOutOfSequence):
+    with pytest.raises(EventOutOfSequence, match="intent-1 v1 cannot take intent-1 v3"):
         evolve(journal.state, attrs.evolve(accepted, originator_version=3))
     with pytest.raises(EventOutOfSequence):
         evolve(journal.state, attrs.evolve(accepted, originator_version=1))
     with pytest.raises(EventOutOfSequence):
         evolve(journal.state, attrs.evolve(accepted, originator_id="intent-9"))
     first = decide_submit(command(), ts_ns=1)[0]
-    with pytest.raises(EventOutOfSequence):
+    with pytest.raises(EventOutOfSequence, match="intent-1: first event has version 1"):
         evolve(None, attrs.evolve(first, originator_version=2))
 
 

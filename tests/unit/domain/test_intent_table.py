@@ -39,6 +39,7 @@ from hft.domain.intent import (
     leaves,
 )
 from hft.domain.intent_table import ORDER_ONLY, REQUEST_ONLY, trigger_of
+from hft.domain.market import QuoteReceived
 from hft.domain.orders import TimeInForce
 from hft.domain.reasons import RejectReason
 from hft.domain.values import Side
@@ -174,8 +175,10 @@ def test_order_only_triggers_never_apply_to_a_cancel_request(
 ) -> None:
     """Fills, cancels, amendments and order reconciliations are refused on a CANCEL intent."""
     state = state_for(status, trigger, IntentType.CANCEL)
-    with pytest.raises(InvalidTransition):
-        evolve(state, event_for(state, trigger))
+    event = event_for(state, trigger)
+    with pytest.raises(InvalidTransition) as caught:
+        evolve(state, event)
+    assert (caught.value.from_, caught.value.event) == (status, event)
 
 
 @pytest.mark.parametrize(
@@ -186,8 +189,10 @@ def test_request_only_triggers_never_apply_to_an_order(
 ) -> None:
     """COMPLETED is only for AMEND/CANCEL requests: a NEW order can never complete."""
     state = state_for(status, trigger, IntentType.NEW)
-    with pytest.raises(InvalidTransition):
-        evolve(state, event_for(state, trigger))
+    event = event_for(state, trigger)
+    with pytest.raises(InvalidTransition) as caught:
+        evolve(state, event)
+    assert (caught.value.from_, caught.value.event) == (status, event)
 
 
 def test_every_intent_event_type_fires_a_trigger_and_every_trigger_has_an_event() -> None:
@@ -234,4 +239,15 @@ def test_a_first_event_other_than_a_submission_is_an_invalid_transition_from_not
     first = attrs.evolve(event_for(state, T.ACCEPT), originator_version=1)
     with pytest.raises(InvalidTransition) as caught:
         evolve(None, first)
-    assert caught.value.from_ is None
+    assert (caught.value.from_, caught.value.event) == (None, first)
+
+
+def test_an_event_of_another_aggregate_is_an_invalid_transition() -> None:
+    """A quote is not an intent event: evolve refuses it and names it."""
+    state = state_for(S.ACKED, T.ACK, IntentType.NEW)
+    quote = QuoteReceived(
+        originator_id="intent-1", originator_version=6, ts_event_ns=1, ts_init_ns=1, symbol="2330"
+    )
+    with pytest.raises(InvalidTransition) as caught:
+        evolve(state, quote)
+    assert caught.value.event is quote
