@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -54,26 +57,51 @@ def _cpu_s() -> float:
 
 
 def _lag_run(run_dir: Path, seconds: float, rate: int) -> dict[str, Any]:
-    """A writer appends `rate` events/s (policy fsync) while a follower loads the tail; lag of
-    a batch = first moment the loader had inserted its last event - when it was appended."""
+    """A writer appends `rate` events/s (policy fsync) while `hft load --follow`'s loop runs in
+    its own process, as in production; lag of a batch = the first moment the follower had
+    inserted its last event - when it was appended (CLOCK_MONOTONIC is shared by processes)."""
     log = walboot.open_event_log(str(run_dir / "wal"), walboot.wal_config("fsync"))
-    loaded: list[tuple[float, int]] = []
-    stop = threading.Event()
-    follower = threading.Thread(target=_follow, args=(run_dir, stop, loaded), daemon=True)
-    follower.start()
-    appended = _append_steadily(log, seconds, rate)
-    log.close()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (not loaded or loaded[-1][1] < appended[-1][1]):
-        time.sleep(0.05)
-    stop.set()
-    follower.join()
+    progress = run_dir / "follower.progress"
+    follower = subprocess.Popen(  # noqa: S603 (our own module, by absolute interpreter path)
+        [sys.executable, "-m", "hft.app.loader.bench", str(run_dir), str(progress)],
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        _wait_ready(progress, follower)
+        appended = _append_steadily(log, seconds, rate)
+        log.close()
+        deadline = time.monotonic() + 60
+        loaded = _progress(progress)
+        while time.monotonic() < deadline and (not loaded or loaded[-1][1] < appended[-1][1]):
+            time.sleep(0.05)
+            loaded = _progress(progress)
+    finally:
+        log.close()
+        follower.send_signal(signal.SIGTERM)
+        follower.wait(timeout=60)
     lags = sorted(_lags(appended, loaded))
     return {
         "lag_rate_events_per_s": rate,
         "lag_events": appended[-1][1] if appended else 0,
         "end_to_end_lag_ms": {"p50": _pct(lags, 0.50), "p99": _pct(lags, 0.99)},
     }
+
+
+def _wait_ready(progress: Path, follower: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while not progress.exists() and follower.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not progress.exists():
+        raise RuntimeError("the follower process did not start")
+
+
+def _progress(path: Path) -> list[tuple[float, int]]:
+    """(monotonic time, highest seq stored) lines the follower wrote after each insert."""
+    points = []
+    for line in path.read_text().splitlines()[1:]:
+        at, seq = line.split()
+        points.append((float(at), int(seq)))
+    return points
 
 
 def _append_steadily(log: Any, seconds: float, rate: int) -> list[tuple[float, int]]:
@@ -92,20 +120,26 @@ def _append_steadily(log: Any, seconds: float, rate: int) -> list[tuple[float, i
     return appended
 
 
-def _follow(run_dir: Path, stop: threading.Event, loaded: list[tuple[float, int]]) -> None:
+def follow_and_report(run_dir: Path, progress: Path) -> None:
+    """The follower process of the lag run: load as the log grows, and after each insert
+    append `<monotonic s> <seq stored through>` to `progress`, until SIGTERM."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     paths = run_paths(run_dir)
     dsn = ch.embedded_dsn(run_dir)
     loader, store = build_loader(paths, dsn, LoaderConfig(retry_budget_s=None))
     result = LoadResult(dsn, "")
-    try:
-        while not stop.is_set():
-            moved = loader.load_sealed().events + loader.load_tail(result)
-            if moved:
-                loaded.append((time.monotonic(), loader.loaded_through()))
-            else:
-                stop.wait(0.02)
-    finally:
-        store.close()
+    with progress.open("a", buffering=1) as out:
+        out.write("ready\n")
+        try:
+            while not stop.is_set():
+                moved = loader.load_sealed().events + loader.load_tail(result)
+                if moved:
+                    out.write(f"{time.monotonic()} {loader.loaded_through()}\n")
+                else:
+                    stop.wait(0.02)
+        finally:
+            store.close()
 
 
 def _lags(appended: list[tuple[float, int]], loaded: list[tuple[float, int]]) -> list[float]:
@@ -122,3 +156,7 @@ def _pct(sorted_values: list[float], q: float) -> float | None:
     if not sorted_values:
         return None
     return round(sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))], 1)
+
+
+if __name__ == "__main__":
+    follow_and_report(Path(sys.argv[1]), Path(sys.argv[2]))
