@@ -81,6 +81,7 @@ def test_an_odd_lot_market_order_maps_to_intraday_odd_at_price_zero() -> None:
         (OpenClose.OPEN, sj.FuturesOCType.New),
         (OpenClose.CLOSE, sj.FuturesOCType.Cover),
     ],
+    ids=["auto", "open", "close"],  # newer pytest cannot derive ids from the SDK's Rust enums
 )
 def test_futures_orders_carry_their_open_close_type(open_close: OpenClose, octype: object) -> None:
     """OpenClose maps to the SDK's octype on a real sj.FuturesOrder."""
