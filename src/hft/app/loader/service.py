@@ -6,7 +6,9 @@ shipped, release the claim. A crash anywhere before the shipped marker means the
 loaded again later: the same tokens insert nothing twice and the tables' (log_id, seq) keys
 dedup whatever slipped through (read with FINAL). Inserts all go through this process: chdb
 allows one process per database directory, so workers only transform.
-Ordering: segments are inserted in sequence order, rows within a table in sequence order.
+Ordering: segments (and tail ranges) are inserted in sequence order; within one batch a
+table's rows are grouped by event type, and ClickHouse orders every block by the table's key,
+which ends in (log_id, seq).
 """
 
 from __future__ import annotations
