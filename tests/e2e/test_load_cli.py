@@ -71,3 +71,19 @@ def test_a_simulated_session_loads_completely_and_positions_agree(tmp_path: Path
     positions = {str(symbol): int(net) for symbol, net in rows}
     expected = {s: p["position"] for s, p in summary["positions"].items() if p["position"]}
     assert {s: n for s, n in positions.items() if n} == expected
+
+
+def test_bench_load_prints_one_json_object_with_its_figures() -> None:
+    """A quick `hft bench load`: one JSON object; both worker counts loaded the same rows;
+    the lag run measured every appended event."""
+    result = _hft(
+        "bench", "load", "--events", "2000", "--lag-seconds", "1", "--rate", "2000", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["events"] == 2_000
+    assert figures["rows_1w"] == figures["rows_2w"] > 2_000
+    assert figures["rows_per_s"] > 0
+    assert figures["lag_events"] == 2_000
+    assert set(figures["end_to_end_lag_ms"]) == {"p50", "p99"}
+    assert figures["end_to_end_lag_ms"]["p99"] is not None
