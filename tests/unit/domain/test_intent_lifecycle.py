@@ -469,6 +469,8 @@ def test_a_deduplicated_submission_is_terminal_and_names_the_first() -> None:
     """A duplicate's only event is IntentDeduplicated; nothing can follow it."""
     (event,) = decide_deduplicated(command(intent_id="intent-2"), "intent-1", ts_ns=9)
     assert isinstance(event, IntentDeduplicated)
+    assert (event.originator_version, event.ts_event_ns, event.ts_init_ns) == (1, 9, 9)
+    assert (event.idempotency_key, event.first_intent_id) == ("key-1", "intent-1")
     state = evolve(None, event)
     assert (state.status, state.duplicate_of, state.intent_id) == (
         S.DEDUPLICATED,
