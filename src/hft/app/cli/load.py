@@ -60,9 +60,11 @@ def load(
 ) -> None:
     """Load the WAL of run DIRECTORY (or a WAL directory) into ClickHouse, exactly once.
 
-    Workers claim sealed segments, build rows, and this process inserts them in large
-    batches with deterministic dedup tokens, then marks each segment shipped
-    (DIR/loader/shipped). Records that cannot load go to DIR/loader/dlq with their reason.
+    Sealed segments are claimed (so several loaders can share one log), their rows are built
+    (in --workers processes) and this process inserts them in large batches with
+    deterministic dedup tokens, then marks each segment shipped (DIR/loader/shipped). The
+    unsealed tail is loaded after them. Records that cannot load go to DIR/loader/dlq with
+    their reason.
     Loading again inserts nothing twice. With chdb (embedded) only one process may open the
     database: workers build rows in parallel, inserts go through this process.
 
