@@ -41,11 +41,17 @@ def test_sim_json_prints_the_promised_fields_and_replay_agrees(tmp_path: Path) -
     assert report["state_digest"] == result["state_digest"] == report["recorded_digest"]
     assert report["events"] == result["log_events"]
     assert report["violations"] == []
+    loaded = result["load"]  # the main job ends with its data queryable in ClickHouse
+    assert loaded["events"] == result["log_events"]
+    assert loaded["dead_letters"] == 0
+    counts = dict(map(tuple, loaded["example_result"]))
+    assert counts["IntentSubmitted"] == report["counts"]["IntentSubmitted"]
 
 
 def test_two_runs_give_identical_wal_tail_output(tmp_path: Path) -> None:
     for name in ("a", "b"):
-        run = hft("sim", "--ticks", "60", "--seed", "2", "--out", str(tmp_path / name), "--json")
+        out = str(tmp_path / name)
+        run = hft("sim", "--ticks", "60", "--seed", "2", "--out", out, "--json", "--no-load")
         assert run.returncode == 0, run.stderr
     tail_a = hft("wal", "tail", str(tmp_path / "a" / "wal"), "--json")
     tail_b = hft("wal", "tail", str(tmp_path / "b" / "wal"), "--json")
@@ -56,7 +62,7 @@ def test_two_runs_give_identical_wal_tail_output(tmp_path: Path) -> None:
 
 def test_replay_exits_1_and_names_the_rule_when_a_key_is_dispatched_twice(tmp_path: Path) -> None:
     source = tmp_path / "good"
-    assert hft("sim", "--ticks", "40", "--out", str(source), "--json").returncode == 0
+    assert hft("sim", "--ticks", "40", "--out", str(source), "--json", "--no-load").returncode == 0
     events = [e.event for e in read_logged_events(source)]
     forged = _dispatch_twice(events)
     bad = tmp_path / "bad" / "wal"
@@ -96,7 +102,7 @@ def test_replay_of_a_missing_or_corrupt_log_is_a_usage_error(tmp_path: Path) -> 
 
 def test_intent_timeline_lists_the_intents_events_in_order(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert hft("sim", "--ticks", "40", "--out", str(out), "--json").returncode == 0
+    assert hft("sim", "--ticks", "40", "--out", str(out), "--json", "--no-load").returncode == 0
     first = next(
         e.event.originator_id
         for e in read_logged_events(out)
@@ -139,5 +145,5 @@ def test_runner_example_runs_and_its_log_audits_clean(tmp_path: Path) -> None:
 def test_sim_writes_its_log_as_segment_files(tmp_path: Path) -> None:
     """`hft sim` logs to WAL segment files that outlive the process."""
     out = tmp_path / "run"
-    assert hft("sim", "--ticks", "10", "--out", str(out), "--json").returncode == 0
+    assert hft("sim", "--ticks", "10", "--out", str(out), "--json", "--no-load").returncode == 0
     assert list((out / "wal").glob("*.seg"))

@@ -69,6 +69,13 @@ def _default_out() -> Path:
     default=None,
     help="Run directory (default: a fresh one under ./runs/). The log goes to OUT/wal.",
 )
+@click.option(
+    "--load/--no-load",
+    "load",
+    default=True,
+    show_default=True,
+    help="Load the log into ClickHouse afterwards (embedded: OUT/clickhouse; or $CLICKHOUSE_URL).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 def sim(
     ticks: int,
@@ -81,6 +88,7 @@ def sim(
     durability: str,
     data_file: Path | None,
     out: Path | None,
+    load: bool,
     as_json: bool,
 ) -> None:
     """Run a simulated trading session through the real gateway, recorded in the WAL.
@@ -110,10 +118,53 @@ def sim(
         result = _run(run, show_progress=not as_json and sys.stderr.isatty())
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    loaded = _load(out, show_progress=not as_json) if load else None
     if as_json:
-        click.echo(json.dumps(result_json(result), sort_keys=True))
+        click.echo(json.dumps(result_json(result) | {"load": loaded}, sort_keys=True))
     else:
         _print_summary(result)
+        if loaded is not None:
+            _print_load(loaded)
+
+
+def _load(out: Path, *, show_progress: bool) -> dict[str, Any]:
+    """Load the run into ClickHouse so it is queryable; a load failure never loses the log."""
+    from hft.app.loader.run import EXAMPLE_QUERY, load_run, query_run  # noqa: PLC0415  # chdb
+
+    if show_progress:
+        Console(stderr=True).print("loading the log into ClickHouse...")
+    try:
+        loaded = load_run(out)
+        rows = query_run(out, EXAMPLE_QUERY)
+    except Exception as exc:  # the log is the source of truth; the load can be rerun later
+        return {"error": f"{type(exc).__name__}: {exc}", "retry": f"hft load {out}"}
+    return {
+        "rows": loaded.rows,
+        "events": loaded.events,
+        "dead_letters": loaded.dead_letters,
+        "rows_per_s": round(loaded.rows_per_s),
+        "example_query": EXAMPLE_QUERY,
+        "example_result": [list(r) for r in rows],
+    }
+
+
+def _print_load(loaded: dict[str, Any]) -> None:
+    console = Console()
+    if "error" in loaded:
+        console.print(f"[yellow]ClickHouse load failed[/yellow]: {loaded['error']}")
+        console.print(f"The log is intact; retry with [bold]{loaded['retry']}[/bold]")
+        return
+    console.print(
+        f"Loaded {loaded['events']:,} events as {loaded['rows']:,} rows into ClickHouse "
+        f"({loaded['dead_letters']} dead letters). Example query:"
+    )
+    console.print(f"  [bold]{loaded['example_query']}[/bold]")
+    table = Table(show_header=True)
+    table.add_column("type")
+    table.add_column("events", justify="right")
+    for event_type, count in loaded["example_result"]:
+        table.add_row(str(event_type), f"{count:,}")
+    console.print(table)
 
 
 def _run(run: SimRun, *, show_progress: bool) -> SimResult:
