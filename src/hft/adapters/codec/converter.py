@@ -13,11 +13,14 @@ per class: the same bytes cattrs would produce, 5x faster (see docs/adr/0005).
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 from cattrs.errors import BaseValidationError
+from cattrs.fns import identity
 from cattrs.preconf.msgspec import MsgspecJsonConverter, make_converter
 
 from hft.domain.catalog import event_registry
@@ -25,10 +28,24 @@ from hft.domain.errors import UnknownEventType
 from hft.domain.events import DomainEvent, EventRegistry, EventType
 from hft.ports.codec import CodecError
 
+_NATIVE = (int, str, bool, type(None))
+
+
+def _optional_native(tp: Any) -> bool:
+    """`int | None`, `str | None`...: msgspec encodes and validates these itself."""
+    origin = typing.get_origin(tp)
+    if origin not in (typing.Union, types.UnionType):
+        return False
+    args = typing.get_args(tp)
+    return type(None) in args and all(a in _NATIVE for a in args)
+
 
 def make_event_converter() -> MsgspecJsonConverter:
-    """The project's cattrs converter: msgspec preconf, so attrs events pass straight through."""
-    return make_converter()
+    """The project's cattrs converter: msgspec preconf, so attrs events pass straight through
+    (optionals of ints and strs too, which the preconf would otherwise unstructure itself)."""
+    converter = make_converter()
+    converter.register_unstructure_hook_factory(_optional_native, lambda _: identity)
+    return converter
 
 
 class _Wire:
