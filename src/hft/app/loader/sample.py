@@ -168,6 +168,8 @@ def write_sample_wal(
             if len(pending) >= batch:
                 last = log.append(pending).last_seq
                 pending = []
+                if last % (batch * 256) < batch:
+                    log.wait_durable(last)  # backpressure: stay under the log's pending cap
         pending.extend(extra or ())
         if pending:
             last = log.append(pending).last_seq
