@@ -3,6 +3,7 @@ and the audit rows that mirror the event history."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,12 +18,45 @@ from hft.domain.gates import Gate
 from hft.domain.promotion import GatesIncomplete, PromotionStatus
 from tests.unit.alpha.helpers import make_service, write_metrics, write_spec
 
-RECORDERS = ["popo", "sqlite"]
+RECORDERS = [
+    "popo",
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            not os.environ.get("POSTGRES_HOST"),
+            reason="POSTGRES_HOST is not set (the library's POSTGRES_* variables; see README)",
+        ),
+    ),
+]
 
 
 @pytest.fixture(params=RECORDERS)
-def service(request: pytest.FixtureRequest, tmp_path: Path) -> PromotionService:
+def service(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> PromotionService:
+    if request.param == "postgres":
+        monkeypatch.setenv("POSTGRES_DBNAME", _fresh_postgres_database(tmp_path.name))
     return make_service(tmp_path / "state", request.param)
+
+
+def _fresh_postgres_database(name: str) -> str:
+    """Each test gets its own database on the server named by the POSTGRES_* variables."""
+    import psycopg  # noqa: PLC0415  # only with the [postgres] extra
+
+    dbname = "hft_" + "".join(c if c.isalnum() else "_" for c in name.lower())[:40]
+    env = os.environ
+    with psycopg.connect(
+        dbname="postgres",
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD", ""),
+        autocommit=True,
+    ) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {dbname}")
+        conn.execute(f"CREATE DATABASE {dbname}")
+    return dbname
 
 
 def test_sample_alpha_goes_from_registration_to_live(
@@ -139,8 +173,12 @@ class RuntimeEngine:
 
 
 @pytest.mark.parametrize("store_kind", RECORDERS)
-def test_runtime_artifacts_stop_at_gate_c(tmp_path: Path, store_kind: str) -> None:
+def test_runtime_artifacts_stop_at_gate_c(
+    tmp_path: Path, store_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Validation stops at a failed Gate C; promotion is then refused with GatesIncomplete."""
+    if store_kind == "postgres":
+        monkeypatch.setenv("POSTGRES_DBNAME", _fresh_postgres_database(tmp_path.name))
     service = promotion_service(
         root=tmp_path / "s", store_kind=store_kind, backtest=RuntimeEngine()
     )
