@@ -61,7 +61,7 @@ def test_a_simulated_session_loads_completely_and_positions_agree(tmp_path: Path
     """`hft sim` then `hft load`: every logged event is loaded, nothing is a dead letter, and
     the pnl view's net position per symbol equals the simulator's own summary."""
     run = tmp_path / "run"
-    sim = _hft("sim", "--ticks", "600", "--out", str(run), "--json")
+    sim = _hft("sim", "--ticks", "600", "--out", str(run), "--json", "--no-load")
     assert sim.returncode == 0, sim.stderr
     summary = json.loads(sim.stdout)
     loaded = json.loads(_hft("load", str(run), "--json").stdout)
