@@ -144,3 +144,25 @@ def _runners(
         engine = SyntheticMarketMaker()
         return engine, smoke or InProcessSmoke(engine)
     return SimResearchBacktest(latency_menu=latency_menu()), smoke or SimSmokeRunner()
+
+
+def ship_audit(
+    root: Path | None = None, dsn: str | None = None, store_kind: str | None = None
+) -> dict[str, int]:
+    """Copy the alpha store's events into `<state>/audit/wal` and load that run into
+    ClickHouse (embedded `<state>/audit/clickhouse` by default, or `dsn` / CLICKHOUSE_URL)."""
+    from hft.app.alpha.ship import ship_to_log  # noqa: PLC0415
+    from hft.app.bootstrap.wal import open_event_log  # noqa: PLC0415
+    from hft.app.loader.run import load_run  # noqa: PLC0415  # chdb loads only here
+
+    paths = alpha_paths(root or state_dir())
+    kind = store_kind or os.environ.get("HFT_ALPHA_STORE", "sqlite")
+    store = PromotionStore(default_codec(), store_env(kind, paths.root))
+    audit_run = paths.root / "audit"
+    log = open_event_log(str(audit_run / "wal"))
+    try:
+        copied = ship_to_log(store, log)
+    finally:
+        log.close()
+    loaded = load_run(audit_run, dsn)
+    return {"copied": copied, "loaded_events": loaded.events, "rows": loaded.rows}

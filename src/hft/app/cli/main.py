@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hft.app.cli.live",
     "hft.app.cli.bench_order_path",
     "hft.app.cli.alpha",
+    "hft.app.cli.alpha_ship",  # after alpha: adds `ship` to its group
     "hft.app.cli.recorder",
     "hft.app.cli.ops",
 )
