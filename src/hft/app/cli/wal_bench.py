@@ -8,6 +8,7 @@ noisy machine where absolute numbers move.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -149,6 +150,19 @@ def ack_latency(
     return latencies, lags
 
 
+def _fresh_process(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run `fn` in a new interpreter: the latency harness must not inherit the millions of
+    objects (and the GC pauses over them) that the throughput phases left in this one."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_switched, (fn, *args))
+
+
+def _switched(fn: Callable[..., Any], *args: Any) -> Any:
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    return fn(*args)
+
+
 def _acker(log: wal.WalLog, total: int, scheduled: list[int], out: list[float]) -> None:
     acked = 0
     while acked < total:
@@ -206,21 +220,20 @@ def run(directory: str, quick: bool) -> dict[str, Any]:
         "replay_events_per_cpu_s": replay_raw[1],
     }
     seconds = 0.25 if quick else 3.0
-    acks, lags = ack_latency(directory, 20_000, seconds, per_append=20)
-    single, single_lags = ack_latency(directory, 20_000, seconds, per_append=1)
+    acks, lags = _fresh_process(ack_latency, directory, 20_000, seconds, 1)
+    batched, batched_lags = _fresh_process(ack_latency, directory, 20_000, seconds, 20)
     results |= {
-        "ack_producer_lag_p99_us": _pct(lags, 0.99),
+        # One event per append every 50 us at 20,000 events/s (the issue's offered load).
         "ack_offered_events_per_s": 20_000,
-        "ack_events_per_append": 20,
         "ack_events": len(acks),
         "ack_p50_us": _pct(acks, 0.50),
         "ack_p99_us": _pct(acks, 0.99),
         "ack_max_us": max(acks, default=0.0),
-        # One event per append every 50 us: three Python threads wake 20,000 times a second
-        # and fight for the GIL; this is the harness's cost as much as the log's.
-        "ack_one_per_append_p50_us": _pct(single, 0.50),
-        "ack_one_per_append_p99_us": _pct(single, 0.99),
-        "ack_one_per_append_producer_lag_p99_us": _pct(single_lags, 0.99),
+        "ack_producer_lag_p99_us": _pct(lags, 0.99),
+        # The same load appended as a loop does: 20 events per append every millisecond.
+        "ack_batched_p50_us": _pct(batched, 0.50),
+        "ack_batched_p99_us": _pct(batched, 0.99),
+        "ack_batched_producer_lag_p99_us": _pct(batched_lags, 0.99),
     }
     return results
 
