@@ -6,11 +6,13 @@ import json
 import signal
 import threading
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
+
+from hft.app.cli.output import fail
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -91,7 +93,7 @@ def load(
                 directory, dsn, workers=workers, retry_budget_s=retry_budget
             )
     except LoaderGaveUpError as exc:
-        _fail(as_json, EXIT_PROBLEM, f"{exc} (nothing lost: run `hft load` again)")
+        fail(as_json, EXIT_PROBLEM, f"{exc} (nothing lost: run `hft load` again)")
     _print_result(result.to_json(), as_json)
 
 
@@ -143,14 +145,6 @@ def _print_status(directory: Path, as_json: bool) -> None:
     ):
         table.add_row(name, value)
     Console().print(table)
-
-
-def _fail(as_json: bool, code: int, message: str) -> NoReturn:
-    if as_json:
-        click.echo(json.dumps({"error": message}))
-    else:
-        Console(stderr=True).print(f"[red]error:[/] {message}")
-    raise SystemExit(code)
 
 
 @click.command("load")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from hft.app.bootstrap import clickhouse as ch
+from hft.app.cli.output import fail
 from hft.ports.sinks import SinkUnavailableError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -62,9 +63,9 @@ def bootstrap(run_dir: Path, dsn: str | None, as_json: bool) -> None:
     try:
         report = ch.bootstrap_schema(target)
     except SinkUnavailableError as exc:
-        _fail(as_json, EXIT_USAGE, f"cannot reach ClickHouse: {exc}")
+        fail(as_json, EXIT_USAGE, f"cannot reach ClickHouse: {exc}")
     except (ch.SchemaApplyError, ch.SchemaDriftError) as exc:
-        _fail(as_json, EXIT_PROBLEM, str(exc))
+        fail(as_json, EXIT_PROBLEM, str(exc))
     applied = [f"{s.file}#{s.index + 1}" for s in report.applied]
     if as_json:
         out = {"dsn": target, "applied": applied, "already_applied": report.already_applied}
@@ -86,7 +87,7 @@ def status(run_dir: Path, dsn: str | None, as_json: bool) -> None:
     try:
         rows = ch.schema_migrator(store).status()
     except SinkUnavailableError as exc:
-        _fail(as_json, EXIT_USAGE, f"cannot reach ClickHouse: {exc}")
+        fail(as_json, EXIT_USAGE, f"cannot reach ClickHouse: {exc}")
     finally:
         store.close()
     if as_json:
@@ -117,11 +118,3 @@ def _print_status(target: str, rows: list[ch.StatementStatus]) -> None:
         state = f"[{colours[row.state]}]{row.state}[/]"
         table.add_row(row.file, str(row.index + 1), state, row.applied_at[:19], row.summary)
     Console().print(table)
-
-
-def _fail(as_json: bool, code: int, message: str) -> NoReturn:
-    if as_json:
-        click.echo(json.dumps({"error": message}))
-    else:
-        Console(stderr=True).print(f"[red]error:[/] {message}")
-    raise SystemExit(code)
