@@ -25,6 +25,7 @@ from hft.app.gateway.metrics import MetricsSnapshot
 from hft.app.gateway.pipeline import Verdict, process, reject
 from hft.app.gateway.recovery import recover, start_session
 from hft.app.gateway.reports import ReportHandler
+from hft.app.gateway.snapshot import snapshot
 from hft.domain import intent
 from hft.domain.events import DomainEvent
 from hft.domain.intent import IntentType, SubmitIntent
@@ -206,8 +207,7 @@ class Gateway:
         return digest
 
     def metrics(self) -> MetricsSnapshot:
-        from hft.app.gateway.snapshot import snapshot  # noqa: PLC0415  # avoids a cycle
-
+        """The metrics now. Call it on the loop's thread; other threads read `published`."""
         return snapshot(self)
 
     # --- internals -------------------------------------------------------------------------
