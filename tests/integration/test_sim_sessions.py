@@ -28,7 +28,7 @@ from hft.domain.exposure_limits import ExposureLimits
 from hft.domain.intent import IntentType, SubmitIntent
 from hft.domain.orders import TimeInForce
 from hft.domain.values import PRICE_SCALE, Side
-from tests.unit.app.fakes import ScriptedBroker, StaticReference
+from tests.unit.app.stubs import StaticReference, StubBroker
 
 
 def _decoded(run_dir: Path) -> list[dict[str, object]]:
@@ -79,7 +79,7 @@ def test_outages_give_outcome_unknown_reconciled_without_a_resend(tmp_path: Path
 
 def test_restart_rebuilds_dedup_exposure_and_policy_from_the_log_alone(tmp_path: Path) -> None:
     """A new process over the same log continues without a duplicate dispatch."""
-    broker = ScriptedBroker()
+    broker = StubBroker()
     config = GatewayConfig(session_id="restart")
     first = _gateway(tmp_path, broker, config)
     first.submit(_intent("a1", "key-1"))
@@ -104,7 +104,7 @@ def test_restart_rebuilds_dedup_exposure_and_policy_from_the_log_alone(tmp_path:
     assert replay_events(read_logged_events(tmp_path)).violations == ()
 
 
-def _gateway(tmp_path: Path, broker: ScriptedBroker, config: GatewayConfig) -> Gateway:
+def _gateway(tmp_path: Path, broker: StubBroker, config: GatewayConfig) -> Gateway:
     gateway = build_gateway(
         config,
         broker=broker,
@@ -135,7 +135,7 @@ def _intent(intent_id: str, key: str) -> SubmitIntent:
 
 
 def test_three_runners_submitting_concurrently_get_exactly_150_dispatches(tmp_path: Path) -> None:
-    broker = ScriptedBroker()
+    broker = StubBroker()
     roomy = ExposureLimits(
         symbol_default=10**15, strategy_default=10**15, global_limit=10**15, max_keys=16
     )

@@ -1,4 +1,4 @@
-"""Builds gateways through the composition root with fakes, and drives them to quiescence."""
+"""Builds gateways through the composition root with stubs, and drives them to quiescence."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hft.domain.intent import IntentType, SubmitIntent
 from hft.domain.orders import TimeInForce
 from hft.domain.values import PRICE_SCALE, Side
 from hft.ports.event_log import EventLog
-from tests.unit.app.fakes import ScriptedBroker, StaticReference
+from tests.unit.app.stubs import StaticReference, StubBroker
 
 START_NS = 1_700_000_000 * 10**9
 PX = 1_000 * PRICE_SCALE  # 2330 at 1,000 TWD (tick 5 TWD)
@@ -39,12 +39,12 @@ class Rig:
         *,
         config: GatewayConfig | None = None,
         log: EventLog | None = None,
-        broker: ScriptedBroker | None = None,
+        broker: StubBroker | None = None,
         lease: InMemoryLease | None = None,
         namespace: str = "",
     ) -> None:
         self.clock = VirtualClock(START_NS)
-        self.broker = broker or ScriptedBroker()
+        self.broker = broker or StubBroker()
         self.log: EventLog = log or InMemoryEventLog()
         self.lease = lease or InMemoryLease("gateway")
         self.gateway: Gateway = build_gateway(

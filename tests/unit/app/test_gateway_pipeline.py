@@ -15,8 +15,8 @@ from hft.domain.intent import IntentType
 from hft.domain.orders import TimeInForce
 from hft.domain.policy import ResumeUnattributed
 from hft.domain.values import Side
-from tests.unit.app.fakes import HeldLog
 from tests.unit.app.harness import LOT_NOTIONAL, PX, Rig, limits
+from tests.unit.app.stubs import HeldLog
 
 
 def test_accepted_intent_is_dispatched_only_after_its_decision_is_durable() -> None:

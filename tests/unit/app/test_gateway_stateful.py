@@ -17,8 +17,8 @@ from hft.app.replay import replay_events
 from hft.domain import intent
 from hft.domain.intent import IntentType
 from hft.domain.values import Side
-from tests.unit.app.fakes import ScriptedBroker
 from tests.unit.app.harness import LOT_NOTIONAL, PX, Rig, limits
+from tests.unit.app.stubs import StubBroker
 
 KEYS = st.sampled_from([f"key-{i}" for i in range(4)])
 CONFIG = GatewayConfig(
@@ -32,7 +32,7 @@ class GatewayMachine(RuleBasedStateMachine):
     @initialize()
     def boot(self) -> None:
         self.log = InMemoryEventLog()
-        self.broker = ScriptedBroker()
+        self.broker = StubBroker()
         self.restarts = 0
         self.rig = Rig(config=CONFIG, log=self.log, broker=self.broker)
         self.halted_since: int | None = None

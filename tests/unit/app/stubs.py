@@ -1,8 +1,11 @@
-"""A scriptable broker and reference data behind our own ports, for gateway unit tests.
+"""Stubs behind our own ports for gateway unit tests: canned broker answers, fixed reference
+data, and a log whose durability waits for the test.
 
-`ScriptedBroker` answers every place with an ack (and optionally a fill), every cancel with a
-cancel, and can be told to refuse, reject or time out. It is checked against the same
-BrokerGateway contract suite as the simulated venue (tests/contract).
+`StubBroker` gives canned answers chosen by the test (`mode`: ack, fill, reject, timeout,
+refuse), so a test can put the gateway in front of exactly the report it is about. It models
+no market (no prices, no matching): that is the simulated venue's job, and the simulated
+venue and the Shioaji facade are the adapters held to the BrokerGateway contract suite
+(tests/contract/broker_contract.py).
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ class StaticReference:
         return sorted(self._by_code)
 
 
-class ScriptedBroker:
+class StubBroker:
     """BrokerGateway whose answers are set per call: ack, fill, reject, timeout, refuse."""
 
     def __init__(self) -> None:
