@@ -9,7 +9,6 @@ from hft.domain import intent, policy
 from hft.domain.errors import DomainError
 from hft.domain.intent import IntentType, SubmitIntent
 from hft.domain.orders import TimeInForce
-from hft.domain.session import SESSION_ORIGINATOR, AnomalyRecorded
 
 KILL_TTL_NS = 60 * 1_000_000_000
 
@@ -58,19 +57,7 @@ def apply_command(core: GatewayCore, command: Command) -> list[str]:
 
 
 def _record_refusal(core: GatewayCore, command: Command, detail: str, now: int) -> None:
-    core.emit(
-        [
-            AnomalyRecorded(
-                originator_id=SESSION_ORIGINATOR,
-                originator_version=core.state.session_version + 1,
-                ts_event_ns=now,
-                ts_init_ns=now,
-                kind=f"{command.kind}_refused",
-                subject=command.actor,
-                detail=detail,
-            )
-        ]
-    )
+    core.record_anomaly(f"{command.kind}_refused", command.actor, detail, now)
 
 
 def kill_cancels(core: GatewayCore, order_ids: list[str], why: str = "kill") -> list[SubmitIntent]:

@@ -14,6 +14,7 @@ from hft.app.gateway.metrics import GatewayCounters
 from hft.app.gateway.state import GatewayState
 from hft.domain.events import DomainEvent
 from hft.domain.exposure_limits import ExposureLimits
+from hft.domain.session import SESSION_ORIGINATOR, AnomalyRecorded
 from hft.ports.broker import BrokerGateway
 from hft.ports.clock import Clock, IdGenerator
 from hft.ports.event_log import AppendReceipt, EventLog
@@ -92,3 +93,19 @@ class GatewayCore:
 
     def now(self) -> int:
         return self.clock.now_ns()
+
+    def record_anomaly(self, kind: str, subject: str, detail: str, now: int) -> None:
+        """Log what the state could not take (never silent): a session-stream event."""
+        self.emit(
+            [
+                AnomalyRecorded(
+                    originator_id=SESSION_ORIGINATOR,
+                    originator_version=self.state.session_version + 1,
+                    ts_event_ns=now,
+                    ts_init_ns=now,
+                    kind=kind,
+                    subject=subject,
+                    detail=detail[:500],
+                )
+            ]
+        )

@@ -27,7 +27,6 @@ from hft.domain.orders import (
     VenueOrderState,
 )
 from hft.domain.reasons import RejectReason
-from hft.domain.session import SESSION_ORIGINATOR, AnomalyRecorded
 from hft.domain.values import IntentId, Price, Qty
 
 _RECONCILED_TO = {
@@ -215,16 +214,4 @@ class ReportHandler:
 
     def _anomaly(self, kind: str, subject: str, detail: str, now: int) -> None:
         self.anomalies += 1
-        self.core.emit(
-            [
-                AnomalyRecorded(
-                    originator_id=SESSION_ORIGINATOR,
-                    originator_version=self.core.state.session_version + 1,
-                    ts_event_ns=now,
-                    ts_init_ns=now,
-                    kind=kind,
-                    subject=subject,
-                    detail=detail[:500],
-                )
-            ]
-        )
+        self.core.record_anomaly(kind, subject, detail, now)
