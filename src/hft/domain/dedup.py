@@ -11,19 +11,18 @@ Rules (each prevents a failure seen in production):
 - Bounded: a new key evicts the least recently committed key; IN_FLIGHT keys are never
   evicted, so when every slot is in flight the window is full.
 
-The window is immutable, yet a change costs about the same at 1 k and 1 M keys: committed
-keys and their commit order live in persistent maps (`dedup_map`), so a change copies one
+The window is immutable, yet a change costs about the same at 1 k and 1 M keys: every map in
+it is a persistent hash array mapped trie (`immutables.Map`, ADR 0015), so a change copies one
 short path instead of the whole window.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 
 import attrs
+from immutables import Map
 
-from hft.domain.dedup_map import PersistentMap, depth_for
 from hft.domain.errors import InvalidValue
 from hft.domain.events import DomainEvent
 from hft.domain.intent_events import (
@@ -60,15 +59,14 @@ class DedupWindow:
     """Build with `empty_window(capacity)`; change only through `evolve_dedup`.
 
     Committed keys carry consecutive commit numbers `oldest .. next - 1`; eviction takes
-    `oldest`. Keys in flight are few (bounded by what the gateway has in progress) and sit
-    in small plain dicts.
+    `oldest`. Keys in flight have no order: none of them is ever evicted.
     """
 
     capacity: int
-    _flight: Mapping[str, str]  # key -> owner intent id, in reservation order
-    _flight_keys: Mapping[str, str]  # owner intent id -> key
-    _owners: PersistentMap[str, str]  # committed key -> owner intent id
-    _order: PersistentMap[int, str]  # commit number -> committed key
+    _flight: Map[str, str]  # key -> owner intent id
+    _flight_keys: Map[str, str]  # owner intent id -> key
+    _owners: Map[str, str]  # committed key -> owner intent id
+    _order: Map[int, str]  # commit number -> committed key
     _oldest: int  # commit number of the least recently committed key
     _next: int  # commit number the next commit takes
 
@@ -96,10 +94,11 @@ class DedupWindow:
         return tuple(str(self._order.get(n)) for n in range(self._oldest, self._next))
 
     def entries(self) -> tuple[tuple[str, DedupEntry], ...]:
-        """Every key: committed ones oldest first, then those in flight in reservation order."""
+        """Every key: committed ones oldest first, then those in flight by key."""
         done = DedupStatus.COMMITTED
         committed = [(k, DedupEntry(str(self._owners.get(k)), done)) for k in self.committed_keys()]
-        flight = [(k, DedupEntry(o, DedupStatus.IN_FLIGHT)) for k, o in self._flight.items()]
+        live = DedupStatus.IN_FLIGHT
+        flight = [(k, DedupEntry(o, live)) for k, o in sorted(self._flight.items())]
         return tuple(committed + flight)
 
     def __eq__(self, other: object) -> bool:
@@ -112,12 +111,13 @@ class DedupWindow:
 
 def empty_window(capacity: int) -> DedupWindow:
     """A window holding at most `capacity` keys (a positive int)."""
+    return DedupWindow(_checked(capacity), Map(), Map(), Map(), Map(), 0, 0)
+
+
+def _checked(capacity: int) -> int:
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity <= 0:
         raise InvalidValue(f"dedup capacity must be a positive int, got {capacity!r}")
-    depth = depth_for(capacity)
-    return DedupWindow(
-        capacity, {}, {}, PersistentMap.empty(depth), PersistentMap.empty(depth), 0, 0
-    )
+    return capacity
 
 
 @attrs.frozen
@@ -187,17 +187,16 @@ def _reserve(window: DedupWindow, key: str, owner: str) -> DedupWindow:
         if window.committed() == 0:
             return window
         window = _evict_oldest(window)
-    flight = {**window._flight, key: owner}
-    flight_keys = {**window._flight_keys, owner: key}
+    flight = window._flight.set(key, owner)
+    flight_keys = window._flight_keys.set(owner, key)
     w = window
     return DedupWindow(w.capacity, flight, flight_keys, w._owners, w._order, w._oldest, w._next)
 
 
 def _release(window: DedupWindow, key: str) -> DedupWindow:
-    flight = dict(window._flight)
-    owner = flight.pop(key)
-    flight_keys = dict(window._flight_keys)
-    del flight_keys[owner]
+    owner = window._flight[key]
+    flight = window._flight.delete(key)
+    flight_keys = window._flight_keys.delete(owner)
     w = window
     return DedupWindow(w.capacity, flight, flight_keys, w._owners, w._order, w._oldest, w._next)
 
@@ -220,13 +219,11 @@ def _evict_oldest(window: DedupWindow) -> DedupWindow:
 def with_capacity(window: DedupWindow, capacity: int) -> DedupWindow:
     """The same window resized: shrinking keeps the most recently committed keys and every
     key in flight; `DedupCapacityTooSmall` when more keys are in flight than `capacity`."""
-    resized = empty_window(capacity)
+    _checked(capacity)
     room = capacity - len(window._flight)
     if room < 0:
         raise DedupCapacityTooSmall(f"{len(window._flight)} keys in flight exceed {capacity}")
-    owners, order, count = resized._owners, resized._order, 0
-    for key in window.committed_keys()[max(0, len(window) - capacity) :]:
-        owners = owners.set(key, str(window._owners.get(key)))
-        order, count = order.set(count, key), count + 1
-    flight, flight_keys = dict(window._flight), dict(window._flight_keys)
-    return DedupWindow(capacity, flight, flight_keys, owners, order, 0, count)
+    kept = window.committed_keys()[max(0, len(window) - capacity) :]
+    owners = Map({key: str(window._owners.get(key)) for key in kept})
+    order = Map(enumerate(kept))
+    return DedupWindow(capacity, window._flight, window._flight_keys, owners, order, 0, len(kept))

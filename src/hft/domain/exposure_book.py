@@ -7,10 +7,10 @@ are sums of key usages; a total that falls to 0 leaves its map, so the maps stay
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TypedDict
 
 import attrs
+from immutables import Map
 
 from hft.domain.errors import DomainError, InvalidValue
 from hft.domain.exposure_events import KeyedExposureEvent
@@ -88,14 +88,15 @@ class ExposureBook:
 
     `by_symbol`, `by_strategy` and `total` are usage (`reserved + |position_cost|`, notional in
     `1/PRICE_SCALE` units) summed over keys; `reservations` maps intent id to what it holds.
+    The maps are persistent (`immutables.Map`, ADR 0015): a fold step copies one short path.
     """
 
     originator_id: str = EXPOSURE_ORIGINATOR
     version: int = 0
-    entries: Mapping[ExposureKey, ExposureEntry] = attrs.field(factory=dict)
-    reservations: Mapping[str, Reservation] = attrs.field(factory=dict)
-    by_symbol: Mapping[str, int] = attrs.field(factory=dict)
-    by_strategy: Mapping[str, int] = attrs.field(factory=dict)
+    entries: Map[ExposureKey, ExposureEntry] = attrs.field(factory=Map)
+    reservations: Map[str, Reservation] = attrs.field(factory=Map)
+    by_symbol: Map[str, int] = attrs.field(factory=Map)
+    by_strategy: Map[str, int] = attrs.field(factory=Map)
     total: int = 0
 
     def entry(self, key: ExposureKey) -> ExposureEntry:

@@ -1,10 +1,9 @@
-"""The exposure book's fold: `evolve(book, event) -> book`, copying only what changes."""
+"""The exposure book's fold: `evolve(book, event) -> book`, copying only the changed paths."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import attrs
+from immutables import Map
 
 from hft.domain.errors import InvalidTransition
 from hft.domain.exposure_book import ExposureBook, ExposureEntry, ExposureKey, Reservation
@@ -20,16 +19,11 @@ from hft.domain.exposure_events import (
 )
 
 
-def _adjusted(totals: Mapping[str, int], name: str, delta: int) -> Mapping[str, int]:
+def _adjusted(totals: Map[str, int], name: str, delta: int) -> Map[str, int]:
     if not delta:
         return totals
-    copy = dict(totals)
-    value = copy.get(name, 0) + delta
-    if value:
-        copy[name] = value
-    else:
-        del copy[name]
-    return copy
+    value = totals.get(name, 0) + delta
+    return totals.set(name, value) if value else totals.delete(name)
 
 
 def _commit(
@@ -37,14 +31,14 @@ def _commit(
     version: int,
     key: ExposureKey,
     entry: ExposureEntry,
-    reservations: Mapping[str, Reservation],
+    reservations: Map[str, Reservation],
 ) -> ExposureBook:
     # One constructor call: attrs.evolve's introspection was most of the cost of a fold step.
     delta = entry.usage - book.entry(key).usage
     return ExposureBook(
         book.originator_id,
         version,
-        {**book.entries, key: entry},
+        book.entries.set(key, entry),
         reservations,
         _adjusted(book.by_symbol, key.symbol, delta),
         _adjusted(book.by_strategy, key.strategy, delta),
@@ -52,13 +46,10 @@ def _commit(
     )
 
 
-def _with(book: ExposureBook, intent_id: str, res: Reservation | None) -> Mapping[str, Reservation]:
-    reservations = dict(book.reservations)
+def _with(book: ExposureBook, intent_id: str, res: Reservation | None) -> Map[str, Reservation]:
     if res is None:
-        del reservations[intent_id]
-    else:
-        reservations[intent_id] = res
-    return reservations
+        return book.reservations.delete(intent_id)
+    return book.reservations.set(intent_id, res)
 
 
 def _reserved(book: ExposureBook, e: ExposureReserved, v: int) -> ExposureBook:
@@ -126,9 +117,7 @@ def _evicted(book: ExposureBook, e: ExposureKeyEvicted, v: int) -> ExposureBook:
     key = ExposureKey.of(e)
     if key not in book.entries or not book.entries[key].zero_balance:
         raise InvalidTransition(f"evict of {key} (absent or not zero-balance)", e)
-    entries = dict(book.entries)
-    del entries[key]
-    return attrs.evolve(book, entries=entries, version=v)
+    return attrs.evolve(book, entries=book.entries.delete(key), version=v)
 
 
 def evolve(book: ExposureBook, event: ExposureEvent) -> ExposureBook:

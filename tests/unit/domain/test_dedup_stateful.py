@@ -76,7 +76,7 @@ class Model:
 
     def entries(self) -> list[tuple[str, DedupEntry]]:
         done = [(k, DedupEntry(o, DedupStatus.COMMITTED)) for k, o in self.committed.items()]
-        live = [(k, DedupEntry(o, DedupStatus.IN_FLIGHT)) for k, o in self.flight.items()]
+        live = [(k, DedupEntry(o, DedupStatus.IN_FLIGHT)) for k, o in sorted(self.flight.items())]
         return done + live
 
 

@@ -87,7 +87,7 @@ def test_reserve_emits_one_reserved_event_with_every_field() -> None:
 def test_reserve_landing_exactly_on_the_symbol_cap_passes_one_unit_over_fails() -> None:
     """Caps are inclusive: usage 1000 of 1000 passes, 1001 is LIMIT_SYMBOL."""
     book = apply(EMPTY, attempt(EMPTY, K, 1000))
-    assert book.by_symbol == {"2330": 1000}
+    assert dict(book.by_symbol) == {"2330": 1000}
     assert attempt(EMPTY, K, 1001) == ExposureRejection(RejectReason.LIMIT_SYMBOL, 1000, 1001)
     assert attempt(book, K, 1) == ExposureRejection(RejectReason.LIMIT_SYMBOL, 1000, 1001)
 
@@ -96,7 +96,7 @@ def test_strategy_cap_sums_every_symbol_of_the_strategy() -> None:
     """alpha holds 1000 on 2330 and 500 on 2317: at 1500 it is full, one more unit is refused."""
     book = reserve(EMPTY, K, "a", 1000)
     book = apply(book, attempt(book, K2, 500))
-    assert book.by_strategy == {"alpha": 1500}
+    assert dict(book.by_strategy) == {"alpha": 1500}
     assert attempt(book, K2, 1) == ExposureRejection(RejectReason.LIMIT_STRATEGY, 1500, 1501)
     assert attempt(book, K3, 1) != ExposureRejection(RejectReason.LIMIT_STRATEGY, 1500, 1501)
 
@@ -184,13 +184,13 @@ def test_a_zero_amount_reserve_passes_at_a_full_cap() -> None:
 def test_totals_track_every_key_by_symbol_strategy_and_globally() -> None:
     """Totals per symbol and per strategy are sums of key usages; zero totals are dropped."""
     book = reserve(reserve(reserve(EMPTY, K, "a", 100), K2, "b", 20), K3, "c", 3)
-    assert book.by_symbol == {"2330": 100, "2317": 23}
-    assert book.by_strategy == {"alpha": 120, "beta": 3}
+    assert dict(book.by_symbol) == {"2330": 100, "2317": 23}
+    assert dict(book.by_strategy) == {"alpha": 120, "beta": 3}
     assert book.total == 123
     book = apply(book, decide_release(book, "b", ReleaseReason.CANCELLED, 3))
     book = apply(book, decide_release(book, "c", ReleaseReason.CANCELLED, 3))
-    assert book.by_symbol == {"2330": 100}
-    assert book.by_strategy == {"alpha": 100}
+    assert dict(book.by_symbol) == {"2330": 100}
+    assert dict(book.by_strategy) == {"alpha": 100}
     assert book.total == 100
 
 
@@ -546,7 +546,7 @@ def test_field_note_4_stale_reservations_are_found_by_age_oldest_first() -> None
     )
     for intent_id in stale_reservations(book, 1_300, 1_000):
         book = apply(book, decide_release(book, intent_id, ReleaseReason.EXPIRED, 1_300))
-    assert (book.reservations, book.total) == ({}, 50)
+    assert (dict(book.reservations), book.total) == ({}, 50)
 
 
 def test_a_rejection_turns_into_a_named_error_for_callers_that_raise() -> None:

@@ -213,8 +213,8 @@ class ExposureMachine(RuleBasedStateMachine):
         for key, entry in self.book.entries.items():
             by_symbol[key.symbol] += entry.usage
             by_strategy[key.strategy] += entry.usage
-        assert self.book.by_symbol == {k: v for k, v in by_symbol.items() if v}
-        assert self.book.by_strategy == {k: v for k, v in by_strategy.items() if v}
+        assert dict(self.book.by_symbol) == {k: v for k, v in by_symbol.items() if v}
+        assert dict(self.book.by_strategy) == {k: v for k, v in by_strategy.items() if v}
         assert self.book.total == sum(e.usage for e in self.book.entries.values())
 
     @invariant()
