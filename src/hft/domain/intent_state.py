@@ -8,7 +8,6 @@ exceeds qty; fill ids are non-empty and unique; venue totals agree with the inte
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -55,9 +54,13 @@ class EventOutOfSequence(DomainError):
     """An event of another intent, or not at the intent's next version."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class OrderIntent:
-    """One intent as its events left it. `version` is the last applied event's version."""
+    """One intent as its events left it. `version` is the last applied event's version.
+
+    Not slotted, on purpose: a fold step copies the instance dict in one C call (`_replace`),
+    about ten times cheaper than re-running a 24-field frozen `__init__`.
+    """
 
     intent_id: str
     idempotency_key: str
@@ -151,15 +154,14 @@ def _evolve(state: OrderIntent | None, event: DomainEvent) -> OrderIntent:
     return _replace(state, status=status, version=event.originator_version, **changes)
 
 
-_FIELDS = tuple(f.name for f in attrs.fields(OrderIntent))
-_read_all = operator.attrgetter(*_FIELDS)
-
-
 def _replace(state: OrderIntent, **changes: Any) -> OrderIntent:
-    """`attrs.evolve` without its per-call introspection (the fold's hottest line)."""
-    fields = dict(zip(_FIELDS, _read_all(state), strict=True))
+    """`attrs.evolve` as one dict copy: the fold's hottest line. Every value in `changes` is
+    one `_evolve` already checked (a status from the table, an event's own data)."""
+    new = object.__new__(OrderIntent)
+    fields = new.__dict__
+    fields.update(state.__dict__)
     fields.update(changes)
-    return OrderIntent(**fields)
+    return new
 
 
 def _check_fill(state: OrderIntent, event: IntentFilled) -> None:
