@@ -17,7 +17,9 @@ Rules (each violation names the rule, the sequence number and the intent):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain, count, takewhile
+from typing import Any
 
 import attrs
 
@@ -25,6 +27,7 @@ from hft.app.gateway.core import DEFAULT_LIMITS
 from hft.app.gateway.state import GatewayState
 from hft.domain import intent
 from hft.domain.errors import DomainError
+from hft.domain.events import DomainEvent
 from hft.domain.exposure import ExposureKey
 from hft.domain.exposure_events import ExposureAmended, ExposureReserved
 from hft.domain.exposure_limits import first_breach
@@ -62,7 +65,13 @@ class ReplayReport:
         return not self.violations
 
 
+Check = Callable[[int, Any], None]
+
+
 class _Auditor:
+    """Folds events and checks the rules. Each event class is looked at once: the first event
+    of a class decides which check (if any) runs for every later event of that class."""
+
     def __init__(self) -> None:
         self.state = GatewayState(DEFAULT_LIMITS, 65_536)
         self.violations: list[Violation] = []
@@ -70,38 +79,89 @@ class _Auditor:
         self.charged: dict[str, bool] = {}
         self.recorded_digest: str | None = None
         self.clean_stop = False
-        self.counts: dict[str, int] = {}
+        self.counts: dict[type, int] = {}
         self.last_seq = 0
+        self._checks: dict[type, Check | None] = {}
 
-    def fold(self, seq: int, event: object) -> None:
-        name = type(event).__name__
-        self.counts[name] = self.counts.get(name, 0) + 1
+    def fold_all(self, pairs: Iterable[tuple[int, object]]) -> None:
+        """Fold `(seq, event)` pairs in log order, checking each event's rules."""
+        apply, checks, counts = self.state.apply, self._checks, self.counts
+        seq = self.last_seq
+        for seq, event in pairs:
+            cls = type(event)
+            try:
+                check = checks[cls]
+            except KeyError:
+                check = self._learn(cls)
+            counts[cls] += 1
+            if check is not None:
+                check(seq, event)
+                continue
+            try:
+                apply(event)  # type: ignore[arg-type]
+            except DomainError as exc:
+                self._fold_failed(seq, event, exc)
         self.last_seq = seq
-        if isinstance(event, StateDigestRecorded):
-            self._check_digest(seq, event)
-        if isinstance(event, SessionStarted):
-            self.clean_stop = False
-        try:
-            self.state.apply(event)  # type: ignore[arg-type]
-        except DomainError as exc:
-            subject = getattr(event, "originator_id", "")
-            self._violate("fold", seq, subject, f"{name}: {exc}")
-            return
-        self._after(seq, event)
 
-    def _after(self, seq: int, event: object) -> None:
-        if isinstance(event, ExposureReserved | ExposureAmended):
+    def _learn(self, cls: type) -> Check | None:
+        self.counts[cls] = 0
+        check = next((c for base, c in self._by_base() if issubclass(cls, base)), None)
+        self._checks[cls] = check
+        return check
+
+    def _by_base(self) -> list[tuple[type, Check]]:
+        return [
+            (StateDigestRecorded, self._digest_recorded),
+            (SessionStarted, self._session_started),
+            (SessionStopped, self._session_stopped),
+            (ExposureReserved, self._charge_recorded),
+            (ExposureAmended, self._charge_recorded),
+            (intent.IntentDispatched, self._dispatched),
+            (intent.IntentAccepted, self._accepted),
+            (intent.IntentFilled, self._filled),
+        ]
+
+    def _apply(self, seq: int, event: Any) -> bool:
+        try:
+            self.state.apply(event)
+        except DomainError as exc:
+            self._fold_failed(seq, event, exc)
+            return False
+        return True
+
+    def _fold_failed(self, seq: int, event: object, exc: DomainError) -> None:
+        subject = getattr(event, "originator_id", "")
+        self._violate("fold", seq, subject, f"{type(event).__name__}: {exc}")
+
+    def _digest_recorded(self, seq: int, event: StateDigestRecorded) -> None:
+        self._check_digest(seq, event)
+        self._apply(seq, event)
+
+    def _session_started(self, seq: int, event: SessionStarted) -> None:
+        self.clean_stop = False
+        self._apply(seq, event)
+
+    def _session_stopped(self, seq: int, event: SessionStopped) -> None:
+        if self._apply(seq, event):
+            self.clean_stop = True
+
+    def _charge_recorded(self, seq: int, event: ExposureReserved | ExposureAmended) -> None:
+        if self._apply(seq, event):
             self.charged[event.intent_id] = not event.reducing and _charge(event) > 0
-        elif isinstance(event, intent.IntentDispatched):
+
+    def _dispatched(self, seq: int, event: intent.IntentDispatched) -> None:
+        if self._apply(seq, event):
             self._check_dispatch(seq, event.originator_id)
-        elif isinstance(event, intent.IntentAccepted):
+
+    def _accepted(self, seq: int, event: intent.IntentAccepted) -> None:
+        if self._apply(seq, event):
             self._check_limits(seq, event.originator_id)
-        elif isinstance(event, intent.IntentFilled):
+
+    def _filled(self, seq: int, event: intent.IntentFilled) -> None:
+        if self._apply(seq, event):
             state = self.state.intents[event.originator_id]
             if state.filled > state.qty:
                 self._violate("filled_le_qty", seq, state.intent_id, f"{state.filled}>{state.qty}")
-        elif isinstance(event, SessionStopped):
-            self.clean_stop = True
 
     def _check_digest(self, seq: int, event: StateDigestRecorded) -> None:
         self.recorded_digest = event.digest
@@ -164,8 +224,15 @@ class _Auditor:
             clean_stop=self.clean_stop,
             violations=tuple(self.violations),
             open_intents=open_intents,
-            counts=dict(sorted(self.counts.items())),
+            counts=_by_name(self.counts),
         )
+
+
+def _by_name(counts: dict[type, int]) -> dict[str, int]:
+    named: dict[str, int] = {}
+    for cls, n in counts.items():
+        named[cls.__name__] = named.get(cls.__name__, 0) + n
+    return dict(sorted(named.items()))
 
 
 def _charge(event: ExposureReserved | ExposureAmended) -> int:
@@ -174,9 +241,22 @@ def _charge(event: ExposureReserved | ExposureAmended) -> int:
 
 def replay_events(events: Iterable[LoggedEvent], until: int | None = None) -> ReplayReport:
     """Fold `events` (up to `until` inclusive) and check every rule."""
+    return replay_pairs(((logged.seq, logged.event) for logged in events), until)
+
+
+def replay_frames(
+    frames: Iterable[tuple[int, Sequence[DomainEvent]]], until: int | None = None
+) -> ReplayReport:
+    """`replay_events` over the log's frames: `(first_seq, events)`, the events numbered
+    `first_seq, first_seq + 1, ...`. The fast path: no per-event wrapper objects."""
+    pairs = chain.from_iterable(zip(count(first), events) for first, events in frames)
+    return replay_pairs(pairs, until)
+
+
+def replay_pairs(pairs: Iterable[tuple[int, object]], until: int | None = None) -> ReplayReport:
+    """Fold `(seq, event)` pairs in log order (up to `until` inclusive), check every rule."""
+    if until is not None:
+        pairs = takewhile(lambda pair: pair[0] <= until, pairs)
     auditor = _Auditor()
-    for logged in events:
-        if until is not None and logged.seq > until:
-            break
-        auditor.fold(logged.seq, logged.event)
+    auditor.fold_all(pairs)
     return auditor.finish()
