@@ -10,7 +10,7 @@ import errno
 import fcntl
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
 
 from hft.adapters.wal.config import WalConfig
@@ -91,7 +91,10 @@ class WalLog:
         if not records:
             nxt = self._writer.last_seq() + 1
             return nxt, nxt - 1
-        frames = _split(list(records), self.config)
+        if len(records) <= self.config.max_frame_records:
+            frames = _fit(list(records), self.config.max_payload_bytes)
+        else:
+            frames = _split(list(records), self.config)
         first = self._writer.submit(frames)
         return first, first + len(records) - 1
 
@@ -108,6 +111,14 @@ class WalLog:
     def wait_durable(self, seq: int, timeout_s: float | None = None) -> bool:
         """Block until `seq` is durable (True) or the timeout passes (False)."""
         return self._writer.wait_durable(seq, timeout_s)
+
+    def on_durable(self, listener: Callable[[int], None]) -> None:
+        """Have the flusher call `listener(durable_seq)` right after each advance of
+        `durable_seq` (so after the sync that covers it), on its own thread: the way to be
+        told without a thread of one's own blocked in `wait_durable`. The listener must be
+        quick and must not block or raise (an exception stops the log, as a write error
+        would); it may append."""
+        self._writer.on_durable(listener)
 
     # -- reading
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from hft.adapters.wal.acks import DurableListener, DurableMark
 from hft.adapters.wal.config import WalConfig
 from hft.adapters.wal.errors import (
     LogClosedError,
@@ -84,14 +85,13 @@ class GroupCommitWriter:
         self._manifests = manifests
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
-        self._durable_cv = threading.Condition(threading.Lock())
         self._pending: list[Pending] = []
         self._pending_bytes = 0
         self._idle = False
         self._closing = False
         self._error: LogWriteError | None = None
         self._next_seq = state.next_seq
-        self._durable = state.next_seq - 1
+        self._durable = DurableMark(state.next_seq - 1)
         self._sealed: tuple[SealedSegment, ...] = state.sealed
         self._stats = [0, 0, 0, 0]
         self._last_sync = 0.0
@@ -152,24 +152,23 @@ class GroupCommitWriter:
 
     def durable_seq(self) -> int:
         """The last sequence number covered by a completed sync (policy NONE: by a write)."""
-        return self._durable
+        return self._durable.value
 
     def wait_durable(self, seq: int, timeout_s: float | None = None) -> bool:
-        """Block until `durable_seq() >= seq`; False on timeout. Raises the stored
+        """Block until `durable_seq() >= seq`; False on timeout. The flusher wakes this
+        thread itself, once, right after the sync that covers `seq`. Raises the stored
         LogWriteError if the log failed first, LogClosedError if closed before."""
-        with self._durable_cv:
-            self._durable_cv.wait_for(
-                lambda: self._durable >= seq or self._error is not None or self._stopped(),
-                timeout_s,
-            )
-            if self._durable >= seq:
-                return True
+        if self._durable.wait(seq, timeout_s):
+            return True
         with self._lock:
             self._check_writable()
         return False
 
-    def _stopped(self) -> bool:
-        return self._closing and not self._thread.is_alive()
+    def on_durable(self, listener: DurableListener) -> None:
+        """Call `listener(durable_seq)` on the flusher thread right after each advance of
+        `durable_seq` (after the sync that covers it). It must be quick and must not block
+        or raise: an exception there stops the log like any flusher failure."""
+        self._durable.add_listener(listener)
 
     def sealed_segments(self) -> tuple[SealedSegment, ...]:
         return self._sealed
@@ -191,8 +190,7 @@ class GroupCommitWriter:
             self._wake.notify()
         self._thread.join()
         self._spare.stop()
-        with self._durable_cv:
-            self._durable_cv.notify_all()
+        self._durable.release_all()
 
     # ----------------------------------------------------------------- flusher side
 
@@ -275,17 +273,14 @@ class GroupCommitWriter:
         self._stats[0] += 1
 
     def _publish(self, last: int) -> None:
-        with self._durable_cv:
-            self._durable = last
-            self._durable_cv.notify_all()
+        self._durable.publish(last)
 
     def _fail(self, exc: OSError) -> None:
         error = write_error_from(exc, f"WAL write failed in {self._directory}")
         with self._lock:
             self._error = error
             self._pending, self._pending_bytes = [], 0
-        with self._durable_cv:
-            self._durable_cv.notify_all()
+        self._durable.release_all()
 
     # ----------------------------------------------------------------- segments
 
@@ -297,6 +292,10 @@ class GroupCommitWriter:
         self._fileops.pwrite(old.fd, [seal_frame(old.salt_crc, next_seq)], old.offset)
         self._sync()
         self._publish(next_seq - 1)
+        # A sealed segment is read again only by loaders and audits, which can read it from
+        # disk: dropping its pages keeps the page cache recycling the same memory (fresh
+        # pages cost a host fault each on a VM) instead of growing by a segment per roll.
+        self._fileops.drop_cache(old.fd)
         self._fileops.close(old.fd)
         sealed = SealedSegment(
             old.name, old.path, old.first_seq, next_seq - 1, old.offset + SEAL_BYTES
