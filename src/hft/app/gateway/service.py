@@ -168,6 +168,20 @@ class Gateway:
             if not self._release_durable(self.core.log.durable_seq()) and not self.core.pending:
                 return
 
+    def settle(self, timeout_s: float | None = None) -> None:
+        """Block until the decisions appended so far are durable, then dispatch them.
+
+        One log round trip (`sync` takes two or more: it also waits for the dispatch events).
+        The events a dispatch records go with the next batch: a lockstep simulator calls this
+        once per virtual instant, so the log's order depends only on the calls, never on the
+        disk. Until they are durable, a crash leaves those intents accepted-but-undispatched,
+        which a restart turns into OUTCOME_UNKNOWN and reconciles (never resends).
+        """
+        self._stage_appended()
+        if not self.core.log.wait_durable(self.core.appended_seq, timeout_s):
+            raise TimeoutError("event log did not become durable in time")
+        self._release_durable(self.core.log.durable_seq())
+
     def record(self, events: Sequence[DomainEvent]) -> None:
         """Log facts the gateway does not decide (quotes a strategy saw) with the next batch."""
         self.core.emit(events)

@@ -2,8 +2,9 @@
 
 The driver jumps from event to event (a market step, a due report, a timer). At each instant
 it moves the venue, records and delivers quotes, fires timers, runs the gateway's step, and
-waits for the log to make the step durable before virtual time moves on: dispatch times, and
-so the whole event stream, depend only on the seed and the calls, never on the disk's speed.
+waits for the log to make the step's decisions durable (one round trip) and dispatches them
+before virtual time moves on: dispatch times, and so the whole event stream, depend only on
+the seed and the calls, never on the disk's speed.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class SimDriver:
             gateway = self.wiring.gateway
             gateway.step()
             if gateway.has_pending_work():  # quotes alone need not wait for the disk
-                gateway.sync()
+                gateway.settle()
         return self.ticks
 
     def _next_instant(self) -> int | None:
