@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from hft.app.bootstrap.codec import default_codec
-from hft.app.bootstrap.replay import read_logged_events
+from hft.app.bootstrap.replay import read_event_frames, read_logged_events
 from hft.app.bootstrap.wal import CorruptLogError
-from hft.app.replay import ReplayReport, intent_timeline, replay_events
+from hft.app.replay import ReplayReport, intent_timeline, replay_frames
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE = 0, 1, 2
 
@@ -41,7 +41,7 @@ def replay(directory: Path, until: int | None, intent_id: str | None, as_json: b
         if intent_id is not None:
             _timeline(directory, intent_id, as_json)
             return
-        report = replay_events(read_logged_events(directory), until)
+        report = replay_frames(read_event_frames(directory), until)
     except CorruptLogError as exc:
         click.echo(f"error: the log is corrupt: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from exc
