@@ -18,11 +18,10 @@ short path instead of the whole window.
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 from immutables import Map
 
+from hft.domain.enums import IdentityEnum
 from hft.domain.errors import InvalidValue
 from hft.domain.events import DomainEvent
 from hft.domain.intent_events import (
@@ -37,7 +36,7 @@ from hft.domain.intent_events import (
 from hft.domain.reasons import RejectReason
 
 
-class DedupStatus(enum.Enum):
+class DedupStatus(IdentityEnum):
     IN_FLIGHT = "IN_FLIGHT"
     COMMITTED = "COMMITTED"
 

@@ -6,15 +6,14 @@ Each event names the (account, strategy, symbol) key it touches so projections n
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
+from hft.domain.enums import IdentityEnum
 from hft.domain.events import DomainEvent, register
 from hft.domain.values import Side
 
 
-class ReleaseReason(enum.Enum):
+class ReleaseReason(IdentityEnum):
     """Why a reservation ends without (further) fills. The gateway says which."""
 
     REJECTED = "REJECTED"  # refused by a pipeline step after the reserve, or by the venue

@@ -7,24 +7,23 @@ codec: prices are scaled by `PRICE_SCALE`, quantities are in the instrument's un
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
+from hft.domain.enums import IdentityEnum
 from hft.domain.events import DomainEvent, register
 from hft.domain.orders import TimeInForce
 from hft.domain.reasons import RejectReason
 from hft.domain.values import Side
 
 
-class IntentType(enum.Enum):
+class IntentType(IdentityEnum):
     NEW = "NEW"
     AMEND = "AMEND"
     CANCEL = "CANCEL"
     FORCE_FLAT = "FORCE_FLAT"
 
 
-class IntentStatus(enum.Enum):
+class IntentStatus(IdentityEnum):
     SUBMITTED = "SUBMITTED"
     ACCEPTED = "ACCEPTED"
     REJECTED = "REJECTED"

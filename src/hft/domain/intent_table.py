@@ -7,9 +7,9 @@ Every pair absent from `TRANSITIONS` is illegal and raises `InvalidTransition`.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 
+from hft.domain.enums import IdentityEnum
 from hft.domain.errors import InvalidTransition
 from hft.domain.events import DomainEvent
 from hft.domain.intent_events import (
@@ -33,7 +33,7 @@ from hft.domain.intent_events import (
 )
 
 
-class Trigger(enum.Enum):
+class Trigger(IdentityEnum):
     SUBMIT = "SUBMIT"
     DEDUPLICATE = "DEDUPLICATE"
     ACCEPT = "ACCEPT"

@@ -5,25 +5,24 @@ Reports are plain values; the gateway turns each into an event of the intent it 
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
+from hft.domain.enums import IdentityEnum
 from hft.domain.values import IntentId, Price, Qty, Side, Symbol
 
 
-class TimeInForce(enum.Enum):
+class TimeInForce(IdentityEnum):
     ROD = "ROD"  # rest of day
     IOC = "IOC"  # immediate or cancel
     FOK = "FOK"  # fill or kill
 
 
-class PriceType(enum.Enum):
+class PriceType(IdentityEnum):
     LIMIT = "LMT"
     MARKET = "MKT"
 
 
-class OpenClose(enum.Enum):
+class OpenClose(IdentityEnum):
     """Futures/options position effect; AUTO lets the venue decide (Shioaji's `Auto`)."""
 
     AUTO = "AUTO"
@@ -104,7 +103,7 @@ class OrderOutcomeUnknown:
     ts_ns: int
 
 
-class VenueOrderState(enum.Enum):
+class VenueOrderState(IdentityEnum):
     """The venue's own account of an order, as a reconciliation query returns it."""
 
     WORKING = "WORKING"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 
 import attrs
 
+from hft.domain.enums import IdentityEnum
 from hft.domain.errors import InvalidTransition
 from hft.domain.policy_events import (
     GatewayDegraded,
@@ -20,7 +20,7 @@ from hft.domain.policy_events import (
 POLICY_ORIGINATOR = "gateway-policy"
 
 
-class PolicyMode(enum.Enum):
+class PolicyMode(IdentityEnum):
     NORMAL = "NORMAL"
     DEGRADED = "DEGRADED"
     HALT = "HALT"

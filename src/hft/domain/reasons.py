@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import enum
+from hft.domain.enums import IdentityEnum
 
 
-class RejectReason(enum.Enum):
+class RejectReason(IdentityEnum):
     # policy
     HALT = "HALT"
     DEGRADED = "DEGRADED"

@@ -7,12 +7,12 @@ Taiwan's stock tick size changes with the price band (0.01 below 10 TWD ... 5 TW
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from typing import NewType
 
 import attrs
 
+from hft.domain.enums import IdentityEnum
 from hft.domain.errors import InvalidValue
 
 PRICE_SCALE = 10_000
@@ -58,7 +58,7 @@ def notional(price: Price, qty: Qty, multiplier: int = 1) -> int:
     return price.scaled * qty.value * multiplier
 
 
-class Side(enum.Enum):
+class Side(IdentityEnum):
     BUY = "B"
     SELL = "S"
 
@@ -170,7 +170,7 @@ TW_INDEX_OPTION_TICKS = _ladder(
 )
 
 
-class InstrumentKind(enum.Enum):
+class InstrumentKind(IdentityEnum):
     STOCK = "STK"
     FUTURE = "FUT"
     OPTION = "OPT"
