@@ -40,13 +40,20 @@ class DropNewestQueue:
 
     def offer_locked(self, event: Event) -> bool:
         """`offer` for a caller that already holds the lock this queue was built with."""
+        # One test on the common path (room, no loss pending); the rest is `_offer_after_loss`.
+        if self._dropped_run or len(self._items) >= self._capacity:
+            return self._offer_after_loss(event)
+        self._items.append(event)
+        self.accepted_total += 1
+        return True
+
+    def _offer_after_loss(self, event: Event) -> bool:
         if len(self._items) >= self._capacity:
             self._dropped_run += 1
             self.dropped_total += 1
             return False
-        if self._dropped_run:
-            self._items.append(self._make_gap(self._dropped_run))
-            self._dropped_run = 0
+        self._items.append(self._make_gap(self._dropped_run))
+        self._dropped_run = 0
         self._items.append(event)
         self.accepted_total += 1
         return True

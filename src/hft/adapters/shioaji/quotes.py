@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -23,10 +23,13 @@ from hft.adapters.shioaji.queueing import DropNewestQueue
 from hft.adapters.shioaji.quote_mapping import (
     BIDASK_FOP,
     BIDASK_STK,
+    EXPECTED_SHAPES,
     TICK_FOP,
     TICK_STK,
     QuoteMapper,
     QuoteShapeRefusal,
+    refusal_for,
+    wrong_shape,
 )
 from hft.adapters.shioaji.session import ShioajiSession
 from hft.domain.market import FeedGapDetected, QuoteReceived, QuoteShapeRejected
@@ -36,6 +39,7 @@ MAX_SUBSCRIPTIONS = 200
 SOURCE = "shioaji.quotes"
 QUOTE_TYPES = ("tick", "bidask")
 _SDK_QUOTE_TYPES = {"tick": sj.QuoteType.Tick, "bidask": sj.QuoteType.BidAsk}
+QuoteCallback = Callable[..., None]
 
 
 @attrs.frozen(kw_only=True)
@@ -72,6 +76,10 @@ class ShioajiMarketData:
         self._gap_versions = itertools.count(1)  # next() is atomic: producer and poller share it
         self._lock = threading.Lock()  # shared with the queue: one lock per callback
         self._queue = DropNewestQueue(self.config.capacity, self._gap, self._lock)
+        self.on_tick_stk = self._callback(TICK_STK)
+        self.on_bidask_stk = self._callback(BIDASK_STK)
+        self.on_tick_fop = self._callback(TICK_FOP)
+        self.on_bidask_fop = self._callback(BIDASK_FOP)
         self._symbols: dict[str, None] = {}
         self._rejections: deque[QuoteShapeRejected] = deque()
         self.rejected_total = 0
@@ -114,29 +122,32 @@ class ShioajiMarketData:
         for symbol in list(self._symbols):
             self._send(self._reference.contract(symbol), subscribe=True, client=client)
 
-    # The SDK passes the quote as the last positional argument (older builds pass the
-    # exchange first), so each callback takes the last one.
-    def on_tick_stk(self, *args: Any) -> None:
-        self._on_payload(TICK_STK, args[-1])
+    def _callback(self, channel: str) -> QuoteCallback:
+        # One closure per channel with everything it needs bound up front: this runs once
+        # per quote on the SDK's thread and does nothing but guard, map and enqueue.
+        shape = EXPECTED_SHAPES[channel]
+        build = self._mapper.builder(channel)
+        now_ns = self._clock.now_ns
+        lock = self._lock
+        offer = self._queue.offer_locked
 
-    def on_bidask_stk(self, *args: Any) -> None:
-        self._on_payload(BIDASK_STK, args[-1])
+        def on_quote(*args: Any) -> None:
+            # The SDK passes the quote last (older builds pass the exchange first).
+            payload = args[-1]
+            now = now_ns()
+            with lock:
+                self.last_message_ns = now
+                if type(payload) is not shape:
+                    self._reject(wrong_shape(channel, payload))
+                    return
+                try:
+                    event = build(payload, now)
+                except BaseException as bad:  # refusal_for re-raises what is not a field error
+                    self._reject(refusal_for(channel, payload, bad))
+                    return
+                offer(event)
 
-    def on_tick_fop(self, *args: Any) -> None:
-        self._on_payload(TICK_FOP, args[-1])
-
-    def on_bidask_fop(self, *args: Any) -> None:
-        self._on_payload(BIDASK_FOP, args[-1])
-
-    def _on_payload(self, channel: str, payload: Any) -> None:
-        now = self._clock.now_ns()
-        with self._lock:
-            self.last_message_ns = now
-            mapped = self._mapper.map(channel, payload, now)
-            if isinstance(mapped, QuoteShapeRefusal):
-                self._reject(mapped)
-            else:
-                self._queue.offer_locked(mapped)
+        return on_quote
 
     # -- watchdog, health, alerts ---------------------------------------------------------
     def check_silence(self, now_ns: int) -> bool:
