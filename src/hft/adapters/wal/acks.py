@@ -36,6 +36,11 @@ class DurableMark:
     def value(self) -> int:
         return self._value
 
+    @property
+    def waiting(self) -> int:
+        """How many threads are parked in `wait` now."""
+        return len(self._waiters)
+
     def wait(self, seq: int, timeout_s: float | None = None) -> bool:
         """Block until `value >= seq` (True), the timeout passes or `release_all` was called
         (False unless `seq` is durable by then). A timeout <= 0 only checks."""

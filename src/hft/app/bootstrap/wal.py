@@ -1,13 +1,16 @@
 """Wires the write-ahead log: an `EventLog` over a directory with the default codec, and the
 read-only views the CLI needs.
 
-The app, not the adapter, owns process-wide settings: a latency-sensitive process that
-waits on acks should lower the GIL switch interval (`sys.setswitchinterval(0.0005)`) so the
-flusher thread is not held off for the default 5 ms by a busy event loop.
+The one place that sets the process-wide GIL switch interval for acks (ADR 0019): opening a
+log whose policy syncs (`fsync`, `batch`) lowers it to `ACK_SWITCH_INTERVAL_S`, so a thread
+busy in Python (the gateway loop, a producer) gives the flusher the GIL within 0.5 ms of the
+fdatasync returning instead of the default 5 ms. Live and sim runners, the benchmarks and
+tools all open logs here, so all run the same way. A process that wants it lower keeps it.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -39,6 +42,7 @@ from hft.app.bootstrap.codec import default_codec
 from hft.ports.codec import EventCodec
 
 __all__ = [
+    "ACK_SWITCH_INTERVAL_S",
     "POLICIES",
     "CorruptLogError",
     "DiskFullError",
@@ -57,6 +61,7 @@ __all__ = [
     "WalLog",
     "data_bytes",
     "describe_log",
+    "lower_switch_interval_for_acks",
     "open_event_log",
     "open_record_log",
     "sealed_segments",
@@ -66,6 +71,22 @@ __all__ = [
 ]
 
 POLICIES: dict[str, Durability] = {p.name.lower(): p for p in Durability}
+
+ACK_SWITCH_INTERVAL_S = 0.0005
+
+
+def lower_switch_interval_for_acks() -> float:
+    """Lower this process's GIL switch interval to `ACK_SWITCH_INTERVAL_S` (never raise it);
+    return the interval now in force. Process-wide and idempotent; see the module doc."""
+    if sys.getswitchinterval() > ACK_SWITCH_INTERVAL_S:
+        sys.setswitchinterval(ACK_SWITCH_INTERVAL_S)
+    return sys.getswitchinterval()
+
+
+def _for_acks(config: WalConfig | None) -> WalConfig | None:
+    if config is None or config.policy is not Durability.NONE:
+        lower_switch_interval_for_acks()
+    return config
 
 
 def wal_config(
@@ -83,13 +104,14 @@ def wal_config(
 def open_event_log(
     directory: str, config: WalConfig | None = None, codec: EventCodec | None = None
 ) -> WalEventLog:
-    """The durable `EventLog` for `directory` with the default codec (see `WalEventLog`)."""
-    return WalEventLog.open(directory, codec or default_codec(), config)
+    """The durable `EventLog` for `directory` with the default codec (see `WalEventLog`).
+    A syncing policy lowers the process's GIL switch interval (see the module doc)."""
+    return WalEventLog.open(directory, codec or default_codec(), _for_acks(config))
 
 
 def open_record_log(directory: str, config: WalConfig | None = None) -> WalLog:
-    """The bytes-level log (benchmarks, tools)."""
-    return WalLog.open(directory, config)
+    """The bytes-level log (benchmarks, tools); the switch interval as `open_event_log`."""
+    return WalLog.open(directory, _for_acks(config))
 
 
 def tail_events(

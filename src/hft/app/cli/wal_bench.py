@@ -8,13 +8,10 @@ noisy machine where absolute numbers move.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import statistics
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,12 +20,12 @@ import click
 
 from hft.app.bootstrap import wal
 from hft.app.bootstrap.codec import default_codec
+from hft.app.cli.wal_ack_bench import RECORD_BYTES, AckRun, ack_run, in_fresh_process
 from hft.domain.events import DomainEvent
 from hft.domain.market import QuoteReceived
 
-RECORD_BYTES = 120
 BATCH = 256
-SWITCH_INTERVAL_S = 0.0005
+ACK_RATE = 20_000
 
 
 def _records(n: int) -> list[bytes]:
@@ -112,65 +109,8 @@ def throughput(directory: str, policy: str, items: Sequence[Any], events: bool) 
         stats = log.stats()
     finally:
         log.close()
+        shutil.rmtree(path, ignore_errors=True)
     return {"per_s": len(items) / elapsed, "per_cpu_s": len(items) / cpu, "syncs": stats.syncs}
-
-
-def ack_latency(
-    directory: str, rate: int, seconds: float, per_append: int = 1
-) -> tuple[list[float], list[float]]:
-    """Microseconds from each event's scheduled time to the wake-up of a thread waiting for
-    its ack (policy fsync, a fixed offered rate), and how late the producer made each append
-    (CPU starvation shows here, not in the log). `per_append` events share one append every
-    `per_append / rate` seconds: 1 is one event per append; 20 at 20,000/s is a loop that
-    appends what it decided each millisecond, which is how the gateway uses the log."""
-    path = tempfile.mkdtemp(dir=directory)
-    total = int(rate * seconds)
-    scheduled = [0] * (total + 1)
-    latencies: list[float] = []
-    lags: list[float] = []
-    record = os.urandom(RECORD_BYTES)
-    with wal.open_record_log(path, wal.wal_config("fsync")) as log:
-        log.wait_preallocated(60)
-        acker = threading.Thread(target=_acker, args=(log, total, scheduled, latencies))
-        acker.start()
-        t0 = time.perf_counter_ns()
-        interval = 1_000_000_000 * per_append // rate
-        sent = tick = 0
-        while sent < total:
-            tick += 1
-            due = t0 + tick * interval
-            while (now := time.perf_counter_ns()) < due:
-                time.sleep(min(0.0002, (due - now) / 1e9))
-            count = min(per_append, total - sent)
-            scheduled[sent + 1 : sent + 1 + count] = [due] * count
-            lags.append((now - due) / 1000)
-            log.append_records([record] * count)
-            sent += count
-        acker.join()
-    return latencies, lags
-
-
-def _fresh_process(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run `fn` in a new interpreter: the latency harness must not inherit the millions of
-    objects (and the GC pauses over them) that the throughput phases left in this one."""
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1) as pool:
-        return pool.apply(_switched, (fn, *args))
-
-
-def _switched(fn: Callable[..., Any], *args: Any) -> Any:
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
-    return fn(*args)
-
-
-def _acker(log: wal.WalLog, total: int, scheduled: list[int], out: list[float]) -> None:
-    acked = 0
-    while acked < total:
-        log.wait_durable(acked + 1, 5.0)
-        now = time.perf_counter_ns()
-        durable = min(log.durable_seq(), total)
-        out.extend((now - scheduled[s]) / 1000 for s in range(acked + 1, durable + 1))
-        acked = durable
 
 
 def replay(directory: str, items: Sequence[Any], events: bool) -> tuple[float, float]:
@@ -184,12 +124,47 @@ def replay(directory: str, items: Sequence[Any], events: bool) -> tuple[float, f
         start, cpu = time.perf_counter(), time.process_time()
         count = sum(1 for _ in (event_log.read() if events else log.read_records()))
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    shutil.rmtree(path, ignore_errors=True)
     return count / elapsed, count / cpu
 
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def ack_figures(directory: str, seconds: float) -> dict[str, Any]:
+    """Ack latency at ACK_RATE events/s, policy fsync (see `wal_ack_bench`): one event per
+    append, told by the flusher (the headline) and seen by a blocked waiter thread; then 20
+    events per append every millisecond (a loop's shape), seen by a waiter."""
+    told: AckRun = in_fresh_process(ack_run, directory, ACK_RATE, seconds, 1, "told")
+    waiter: AckRun = in_fresh_process(ack_run, directory, ACK_RATE, seconds, 1, "waiter")
+    batched: AckRun = in_fresh_process(ack_run, directory, ACK_RATE, seconds, 20, "waiter")
+    acks = told.from_schedule_us
+    return {
+        "ack_offered_events_per_s": ACK_RATE,
+        "ack_events": len(acks),
+        # From each event's scheduled send time (a late producer counts against the log).
+        "ack_p50_us": _pct(acks, 0.50),
+        "ack_p99_us": _pct(acks, 0.99),
+        "ack_p999_us": _pct(acks, 0.999),
+        "ack_max_us": max(acks, default=0.0),
+        # From the moment the append returned (what the log itself added).
+        "ack_from_append_p50_us": _pct(told.from_append_us, 0.50),
+        "ack_from_append_p99_us": _pct(told.from_append_us, 0.99),
+        "ack_producer_lag_p99_us": _pct(told.producer_lag_us, 0.99),
+        "ack_syncs": told.syncs,
+        "ack_process_cpu_pct": told.process_cpu_pct,
+        # Share of the run in which some runnable task on the machine waited for a CPU.
+        "ack_cpu_pressure_pct": told.cpu_pressure_pct,
+        "ack_switch_interval_s": told.switch_interval_s,
+        "ack_waiter_p50_us": _pct(waiter.from_schedule_us, 0.50),
+        "ack_waiter_p99_us": _pct(waiter.from_schedule_us, 0.99),
+        "ack_waiter_producer_lag_p99_us": _pct(waiter.producer_lag_us, 0.99),
+        "ack_batched_p50_us": _pct(batched.from_schedule_us, 0.50),
+        "ack_batched_p99_us": _pct(batched.from_schedule_us, 0.99),
+        "ack_batched_producer_lag_p99_us": _pct(batched.producer_lag_us, 0.99),
+    }
 
 
 def run(directory: str, quick: bool) -> dict[str, Any]:
@@ -219,22 +194,7 @@ def run(directory: str, quick: bool) -> dict[str, Any]:
         "durable_events_per_cpu_s": fsync_raw["per_cpu_s"],
         "replay_events_per_cpu_s": replay_raw[1],
     }
-    seconds = 0.25 if quick else 3.0
-    acks, lags = _fresh_process(ack_latency, directory, 20_000, seconds, 1)
-    batched, batched_lags = _fresh_process(ack_latency, directory, 20_000, seconds, 20)
-    results |= {
-        # One event per append every 50 us at 20,000 events/s (the issue's offered load).
-        "ack_offered_events_per_s": 20_000,
-        "ack_events": len(acks),
-        "ack_p50_us": _pct(acks, 0.50),
-        "ack_p99_us": _pct(acks, 0.99),
-        "ack_max_us": max(acks, default=0.0),
-        "ack_producer_lag_p99_us": _pct(lags, 0.99),
-        # The same load appended as a loop does: 20 events per append every millisecond.
-        "ack_batched_p50_us": _pct(batched, 0.50),
-        "ack_batched_p99_us": _pct(batched, 0.99),
-        "ack_batched_producer_lag_p99_us": _pct(batched_lags, 0.99),
-    }
+    results |= ack_figures(directory, 0.25 if quick else 3.0)
     return results
 
 
@@ -260,17 +220,23 @@ def bench_wal(as_json: bool, quick: bool, base_dir: str | None) -> None:
 
     `*_events_per_s` use 120-byte raw records; `*_domain_events_per_s` use QuoteReceived
     events encoded by the default codec. `*_per_cpu_s` divide by this process's CPU time,
-    which on a shared machine says more about the code than wall-clock rates do. The GIL
-    switch interval is set to 0.5 ms for the run (an app setting, reported in the output).
+    which on a shared machine says more about the code than wall-clock rates do. Each
+    phase removes its log before the next starts.
+
+    `ack_*` (policy fsync, 20,000 events/s offered on a fixed schedule, one event per
+    append, each ack run in a fresh interpreter): `ack_p50_us`/`ack_p99_us` from each
+    event's scheduled send time to the flusher telling the writer (`on_durable`) after the
+    covering fdatasync; `ack_from_append_*` from the append call instead; `ack_waiter_*` as
+    seen by a thread blocked in `wait_durable`; `ack_batched_*` with 20 events per append
+    every millisecond. `ack_cpu_pressure_pct` is the share of the run some runnable task on
+    the machine waited for a CPU (Linux PSI): above a few percent, latency figures measure
+    the neighbours. The GIL switch interval is the one opening a syncing log sets (ADR 0019).
     """
     del as_json
     directory = tempfile.mkdtemp(prefix="hft-bench-wal-", dir=base_dir)
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         results = run(directory, quick)
     finally:
-        sys.setswitchinterval(previous)
         shutil.rmtree(directory, ignore_errors=True)
     sample = default_codec().encode(_quotes(1))
     results |= {
@@ -278,7 +244,6 @@ def bench_wal(as_json: bool, quick: bool, base_dir: str | None) -> None:
         "record_bytes": RECORD_BYTES,
         "domain_event_bytes": len(sample),
         "append_batch_events": BATCH,
-        "switch_interval_s": SWITCH_INTERVAL_S,
         "load_average_1m": os.getloadavg()[0],
         "cpus": os.cpu_count(),
         "quick": quick,
