@@ -7,6 +7,7 @@ of the same events give the same digest, byte for byte.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from collections.abc import Iterable
 from typing import Any
@@ -19,10 +20,31 @@ from hft.domain.exposure_events import ExposureEvent
 from hft.domain.exposure_limits import ExposureLimits
 from hft.domain.intent import EventOutOfSequence
 from hft.domain.intent_events import IntentDeduplicated, IntentSubmitted
+from hft.domain.intent_table import TERMINAL
 from hft.domain.policy_events import PolicyEvent
 from hft.domain.session import SESSION_ORIGINATOR, SessionStarted
 
 INTENT_EVENTS = tuple(intent.INTENT_EVENT_TYPES)
+
+
+class _Kind(enum.Enum):
+    INTENT = "intent"
+    EXPOSURE = "exposure"
+    POLICY = "policy"
+    OTHER = "other"
+
+
+def _kind_of(cls: type[DomainEvent]) -> _Kind:
+    if issubclass(cls, INTENT_EVENTS):
+        return _Kind.INTENT
+    if issubclass(cls, ExposureEvent):
+        return _Kind.EXPOSURE
+    if issubclass(cls, PolicyEvent):
+        return _Kind.POLICY
+    return _Kind.OTHER
+
+
+_KINDS: dict[type[DomainEvent], _Kind] = {}  # one isinstance chain per class, not per event
 
 
 class GatewayState:
@@ -41,12 +63,15 @@ class GatewayState:
 
     def apply(self, event: DomainEvent) -> None:
         """Fold one event. Raises the domain's named error if the event does not fit."""
-        if isinstance(event, INTENT_EVENTS):
+        kind = _KINDS.get(type(event))
+        if kind is None:
+            kind = _KINDS.setdefault(type(event), _kind_of(type(event)))
+        if kind is _Kind.INTENT:
             self._apply_intent(event)
-        elif isinstance(event, ExposureEvent):
-            self.book = exposure.evolve(self.book, event)
-        elif isinstance(event, PolicyEvent):
-            self.policy = policy.evolve(self.policy, event)
+        elif kind is _Kind.EXPOSURE:
+            self.book = exposure.evolve(self.book, event)  # type: ignore[arg-type]
+        elif kind is _Kind.POLICY:
+            self.policy = policy.evolve(self.policy, event)  # type: ignore[arg-type]
         elif event.originator_id == SESSION_ORIGINATOR:
             self._apply_session(event)
         self.events_folded += 1
@@ -68,14 +93,14 @@ class GatewayState:
             self.apply(event)
 
     def _apply_intent(self, event: DomainEvent) -> None:
-        if isinstance(event, IntentDeduplicated):
+        if type(event) is IntentDeduplicated:
             self.intents[event.originator_id] = intent.evolve(None, event)
             return
-        previous = None if isinstance(event, IntentSubmitted) else self.intents[event.originator_id]
+        previous = None if type(event) is IntentSubmitted else self.intents[event.originator_id]
         current = intent.evolve(previous, event)
         self.intents[event.originator_id] = current
-        was_open = previous is not None and not intent.is_terminal(previous.status)
-        self.open_intents += (not intent.is_terminal(current.status)) - was_open
+        was_open = previous is not None and previous.status not in TERMINAL
+        self.open_intents += (current.status not in TERMINAL) - was_open
         self.window = dedup.evolve_dedup(self.window, event)
 
     def digest(self) -> str:
