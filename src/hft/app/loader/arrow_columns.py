@@ -30,9 +30,13 @@ _TYPES = {t.name: dict(t.written) for t in TABLES}
 def to_arrow(batch: ColumnBatch) -> None:
     """Replace every column list of `batch` by an Arrow array (in place)."""
     for table, columns in batch.columns.items():
-        types = _TYPES[table]
-        for name, values in list(columns.items()):
-            columns[name] = _array(values, types[name])
+        batch.columns[table] = columns_to_arrow(table, columns)
+
+
+def columns_to_arrow(table: str, columns: dict[str, Any]) -> dict[str, Any]:
+    """The columns of one table as Arrow arrays of their declared types (same order)."""
+    types = _TYPES[table]
+    return {name: _array(values, types[name]) for name, values in columns.items()}
 
 
 def _array(values: Any, ch_type: str) -> Any:

@@ -5,75 +5,32 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
-from hft.app.loader.arrow_columns import to_arrow
-from hft.app.loader.rows import ColumnBatch, DeadLetter, PoisonRecordError, Projector
-from hft.domain.errors import UnknownEventType
-from hft.domain.events import DomainEvent
+from hft.app.loader.frame_projector import Decode, FrameProjector
+from hft.app.loader.rows import ColumnBatch
 from hft.ports.segments import RawFrame, SegmentSource
-
-_POISON = (ValueError, UnknownEventType, PoisonRecordError)
-Decode = Callable[[bytes], Sequence[DomainEvent]]
 
 
 def build_batch(
     log_id: str,
     frames: Iterable[RawFrame],
     decode: Decode,
-    projector: Projector,
+    projector: FrameProjector,
     *,
     skip_through: int = 0,
     only: frozenset[int] | None = None,
 ) -> ColumnBatch:
-    """Rows for every event after `skip_through` (and in `only`, when given).
+    """Rows (Arrow columns) for every event after `skip_through` (and in `only`, when given).
 
     A frame that cannot be decoded becomes one dead letter (all its events); an event whose
     values do not fit their columns becomes a dead letter of its own. The batch goes on.
     """
-    batch = ColumnBatch(log_id)
-    seqs: list[int] = []
-    events: list[DomainEvent] = []
-    origin: list[RawFrame] = []
-    for frame in frames:
-        if frame.last_seq <= skip_through:
-            continue
-        decoded = _decode(batch, frame, decode)
-        for offset, event in enumerate(decoded):
-            seq = frame.first_seq + offset
-            if seq > skip_through and (only is None or seq in only):
-                seqs.append(seq)
-                events.append(event)
-                origin.append(frame)
-    for index, exc in projector.add_many(batch, seqs, events):
-        _dead(batch, origin[index], exc, seqs[index])
-    if seqs:
-        batch.first_seq = min(batch.first_seq or seqs[0], seqs[0])
-        batch.last_seq = max(batch.last_seq, seqs[-1])
-    return batch
-
-
-def _decode(batch: ColumnBatch, frame: RawFrame, decode: Decode) -> Sequence[DomainEvent]:
-    try:
-        events = decode(frame.data)
-        if len(events) != frame.count:
-            raise PoisonRecordError(f"payload holds {len(events)} events, not {frame.count}")
-    except _POISON as exc:
-        _dead(batch, frame, exc, None)
-        return ()
-    return events
-
-
-def _dead(batch: ColumnBatch, frame: RawFrame, exc: Exception, seq: int | None) -> None:
-    reason = f"{type(exc).__name__}: {exc}"
-    batch.dead_letters.append(DeadLetter(frame.first_seq, frame.count, reason, frame.data, seq))
-    if seq is None:
-        batch.first_seq = min(batch.first_seq or frame.first_seq, frame.first_seq)
-        batch.last_seq = max(batch.last_seq, frame.last_seq)
+    return projector.build(log_id, frames, decode, skip_through=skip_through, only=only)
 
 
 _worker_source: SegmentSource | None = None
-_worker_projector: Projector | None = None
+_worker_projector: FrameProjector | None = None
 
 
 def init_worker(source_factory: Callable[[], SegmentSource]) -> None:
@@ -81,7 +38,7 @@ def init_worker(source_factory: Callable[[], SegmentSource]) -> None:
     if the loader that started it dies (a SIGKILLed parent leaves no orphan workers)."""
     global _worker_source, _worker_projector  # noqa: PLW0603 (one source per worker process)
     _worker_source = source_factory()
-    _worker_projector = Projector()
+    _worker_projector = FrameProjector()
     parent = os.getppid()
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
@@ -98,8 +55,6 @@ def segment_batch_in_worker(segment_id: str, skip_through: int) -> ColumnBatch:
         raise RuntimeError("loader worker used before init_worker")
     source = _worker_source
     frames = source.read_frames(segment_id)
-    batch = build_batch(
+    return build_batch(
         source.log_id, frames, source.decode, _worker_projector, skip_through=skip_through
     )
-    to_arrow(batch)
-    return batch

@@ -67,6 +67,8 @@ class ColumnBatch:
     def table_columns(self, table: str) -> dict[str, Any]:
         """The table's columns with `log_id` filled in (constant within a batch)."""
         cols = self.columns[table]
+        if "log_id" in cols:
+            return cols
         return {"log_id": [self.log_id] * len(cols["seq"]), **cols}
 
 

@@ -22,10 +22,10 @@ from typing import Any
 
 import attrs
 
-from hft.app.loader.arrow_columns import to_arrow
 from hft.app.loader.batches import build_batch, init_worker, segment_batch_in_worker
+from hft.app.loader.frame_projector import FrameProjector
 from hft.app.loader.projection import TABLE_NAMES
-from hft.app.loader.rows import ColumnBatch, DeadLetter, Projector
+from hft.app.loader.rows import ColumnBatch, DeadLetter
 from hft.app.loader.state import LoaderState
 from hft.ports.analytics import AnalyticsStore
 from hft.ports.segments import RawFrame, SealedSegmentInfo, SegmentClaims, SegmentSource
@@ -104,7 +104,7 @@ class Loader:
         self._state = state
         self._config = config or LoaderConfig()
         self._factory = source_factory
-        self._projector = Projector()
+        self._projector = FrameProjector()
         self._dsn = dsn
         self._sleep = time.sleep
 
@@ -214,11 +214,7 @@ class Loader:
     def _build(self, segment_id: str, skip: int) -> ColumnBatch:
         source = self._source
         frames = source.read_frames(segment_id)
-        batch = build_batch(
-            source.log_id, frames, source.decode, self._projector, skip_through=skip
-        )
-        to_arrow(batch)
-        return batch
+        return build_batch(source.log_id, frames, source.decode, self._projector, skip_through=skip)
 
     def _ship(self, segment_id: str, batch: ColumnBatch) -> int:
         retries = self._insert(segment_id, batch)
