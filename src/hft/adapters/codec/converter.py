@@ -33,6 +33,14 @@ from hft.domain.events import DomainEvent, EventRegistry, EventType
 from hft.ports.codec import CodecError
 
 _NATIVE = (int, str, bool, type(None))
+# What msgspec and the converter raise for bytes that are not a valid batch (msgspec reports
+# a string that is not UTF-8 as UnicodeDecodeError).
+_MALFORMED = (
+    msgspec.DecodeError,
+    msgspec.ValidationError,
+    BaseValidationError,
+    UnicodeDecodeError,
+)
 # What the batch decoder raises for input it cannot read (the converter's errors come
 # through `dec_hook`).
 _REFUSED = (
@@ -95,7 +103,7 @@ class MsgpackEventCodec:
     """`EventCodec` over msgpack (msgspec), with cattrs deciding the structure of each class."""
 
     def __init__(self, registry: EventRegistry | None = None) -> None:
-        self._registry = registry or event_registry()
+        self._registry = event_registry() if registry is None else registry
         self._converter = make_event_converter()
         self._encoder = msgspec.msgpack.Encoder()
         self._outer = msgspec.msgpack.Decoder(list[tuple[str, int, msgspec.Raw]])
@@ -124,7 +132,7 @@ class MsgpackEventCodec:
         """`decode` one event at a time: slower, the reference the batch path must equal."""
         try:
             return [self._wire(n, v).decode(raw) for n, v, raw in self._outer.decode(payload)]
-        except (msgspec.DecodeError, msgspec.ValidationError, BaseValidationError) as exc:
+        except _MALFORMED as exc:
             raise CodecError(f"not a valid event batch: {exc}") from exc
 
     def to_dict(self, event: DomainEvent) -> dict[str, Any]:
