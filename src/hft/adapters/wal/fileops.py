@@ -66,6 +66,11 @@ class FileOps:
         finally:
             os.close(fd)
 
+    def same_file(self, fd: int, path: str) -> bool:
+        """Whether `path` names the file open as `fd` (same device and inode)."""
+        opened, named = os.fstat(fd), os.stat(path)
+        return (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)
+
     def rename(self, src: str, dst: str) -> None:
         os.replace(src, dst)
 

@@ -40,7 +40,8 @@ class SpareMaker:
             self._ready = True
         self._thread = threading.Thread(target=self._run, name="wal-spare", daemon=True)
         self._thread.start()
-        self.request()
+        if not self._ready:
+            self.request()
 
     def request(self) -> None:
         with self._cv:
@@ -49,7 +50,8 @@ class SpareMaker:
 
     def take(self) -> str:
         """Block until a spare is ready; return its path. The caller renames it away, then
-        calls `request` for the next one."""
+        calls `request` for the next one: until then no new spare is made, since a new one
+        renamed into place first would be what the caller renames (without its header)."""
         with self._cv:
             self._cv.wait_for(lambda: self._ready or self._error is not None or self._stopping)
             if self._error is not None:
@@ -57,6 +59,7 @@ class SpareMaker:
             if not self._ready:
                 raise OSError("spare maker stopped")
             self._ready = False
+            self._wanted = False
             return self._path
 
     def wait_ready(self, timeout_s: float | None) -> bool:

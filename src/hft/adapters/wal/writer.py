@@ -331,6 +331,10 @@ class GroupCommitWriter:
             self._fileops.fdatasync(fd)
             self._fileops.rename(source, path)
             self._spare.request()
+            if not self._fileops.same_file(fd, path):
+                # Writing on would acknowledge frames written to an unlinked file.
+                self._fileops.close(fd)
+                raise OSError(errno.EIO, f"{path} is not the spare that was prepared")
         else:
             temp = path + TEMP_SUFFIX
             self._fileops.write_file(temp, header.encode())
