@@ -19,6 +19,7 @@ from hft.app.bench.stats import GcPauses, percentile_us
 from hft.app.bootstrap.session import build_sim
 from hft.app.bootstrap.sim import SimConfig
 from hft.app.gateway.core import GatewayConfig
+from hft.app.heap import freeze_startup_heap
 from hft.domain.exposure_limits import ExposureLimits
 from hft.domain.intent import IntentType, SubmitIntent
 from hft.domain.orders import TimeInForce
@@ -42,6 +43,7 @@ def bench_gateway(intents: int, policy: str, base: Path | None = None) -> dict[s
         )
         gateway, clock = wiring.gateway, wiring.clock
         gateway.start()
+        freeze_startup_heap()
         instrument = wiring.venue.reference.instrument("2330")
         assert instrument is not None
         bid = instrument.limit_down.scaled

@@ -22,6 +22,7 @@ from hft.app.bench.stats import GcPauses, percentile_us
 from hft.app.bootstrap.session import build_sim
 from hft.app.bootstrap.sim import SimConfig
 from hft.app.gateway.core import GatewayConfig
+from hft.app.heap import freeze_startup_heap
 from hft.app.sim.driver import SimDriver
 from hft.app.strategies.quote_chaser import QuoteChaser
 from hft.app.strategy import StrategyRouter
@@ -39,6 +40,7 @@ def bench_session(quotes: int, policy: str, base: Path | None = None) -> dict[st
         driver = SimDriver(wiring, router)
         wiring.gateway.start()
         wiring.venue.feed.subscribe(["2330"])
+        freeze_startup_heap()
         previous = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)
         started, cpu_started = time.perf_counter(), time.process_time()

@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from hft.app.heap import freeze_startup_heap
 from hft.app.live.runner import LiveRun, default_out, run_live
 from hft.app.sim.runner import DEFAULT_STRATEGY
 
@@ -75,6 +76,7 @@ def live(
             max_seconds=seconds,
         )
         clock = system_clock()
+        freeze_startup_heap()  # this process is the runner: keep start-up objects out of GC scans
         result = run_live(
             run,
             venue,

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hft.app.bootstrap.sim import LATENCY_PRESET_NAMES
+from hft.app.heap import freeze_startup_heap
 from hft.app.sim import SimResult, SimRun, run_sim
 from hft.app.sim.runner import DEFAULT_STRATEGY
 from hft.domain.values import PRICE_SCALE
@@ -168,6 +169,7 @@ def _print_load(loaded: dict[str, Any]) -> None:
 
 
 def _run(run: SimRun, *, show_progress: bool) -> SimResult:
+    freeze_startup_heap()  # this process is the runner: keep start-up objects out of GC scans
     if not show_progress:
         return run_sim(run)
     columns = (TextColumn("sim"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
