@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from hft.adapters.wal.config import WalConfig
 from hft.adapters.wal.errors import CorruptLogError
@@ -62,6 +62,10 @@ class WalEventLog:
 
     def wait_durable(self, seq: int, timeout_s: float | None = None) -> bool:
         return self.log.wait_durable(seq, timeout_s)
+
+    def on_durable(self, listener: Callable[[int], None]) -> None:
+        """`WalLog.on_durable`: the flusher calls `listener(durable_seq)` after each advance."""
+        self.log.on_durable(listener)
 
     def read(self, from_seq: int = 1) -> Iterator[LoggedEvent]:
         """Durable events with seq >= `from_seq`, in order (a snapshot of `durable_seq`)."""
