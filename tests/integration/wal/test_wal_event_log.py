@@ -3,6 +3,7 @@ that assign nothing, and a frame whose event count disagrees with its header."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import attrs
@@ -93,3 +94,18 @@ def test_a_frame_decoding_to_the_wrong_count_is_corruption(wal_dir: Path) -> Non
         assert "header says 2" in caught.value.reason
     finally:
         log.close()
+
+
+def test_on_durable_listeners_hear_increasing_seqs_ending_at_the_last_event(
+    wal_dir: Path,
+) -> None:
+    """A listener on the event log hears strictly increasing durable seqs, the last of which
+    is the last event appended (all of them made durable by close)."""
+    heard: list[int] = []
+    log = WalEventLog.open(str(wal_dir), CODEC, small_config())
+    log.on_durable(heard.append)
+    for version in range(1, 31):
+        log.append([gap(version)])
+    log.close()
+    assert heard[-1] == 30
+    assert all(a < b for a, b in itertools.pairwise(heard))
