@@ -201,11 +201,17 @@ def _release(window: DedupWindow, key: str) -> DedupWindow:
 
 
 def _commit(window: DedupWindow, key: str) -> DedupWindow:
-    owner = window._flight[key]
-    w = _release(window, key)
-    owners = w._owners.set(key, owner)
-    order = w._order.set(w._next, key)
-    return DedupWindow(w.capacity, w._flight, w._flight_keys, owners, order, w._oldest, w._next + 1)
+    w = window
+    owner = w._flight[key]
+    return DedupWindow(
+        w.capacity,
+        w._flight.delete(key),
+        w._flight_keys.delete(owner),
+        w._owners.set(key, owner),
+        w._order.set(w._next, key),
+        w._oldest,
+        w._next + 1,
+    )
 
 
 def _evict_oldest(window: DedupWindow) -> DedupWindow:

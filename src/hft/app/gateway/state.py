@@ -60,6 +60,7 @@ class GatewayState:
         self.session_version = 0
         self.events_folded = 0
         self.open_intents = 0  # intents not in a terminal status, kept as events fold
+        self._digest: tuple[int, str] | None = None  # (events_folded, digest)
 
     def apply(self, event: DomainEvent) -> None:
         """Fold one event. Raises the domain's named error if the event does not fit."""
@@ -104,8 +105,14 @@ class GatewayState:
         self.window = dedup.evolve_dedup(self.window, event)
 
     def digest(self) -> str:
-        """sha256 of the canonical state: equal for equal folds, in any process."""
-        return hashlib.sha256(msgspec.msgpack.encode(self._canonical())).hexdigest()
+        """sha256 of the canonical state: equal for equal folds, in any process.
+
+        Cached until the next fold step (replay asks twice: at the recorded digest and for
+        its report)."""
+        if self._digest is None or self._digest[0] != self.events_folded:
+            canonical = msgspec.msgpack.encode(self._canonical())
+            self._digest = (self.events_folded, hashlib.sha256(canonical).hexdigest())
+        return self._digest[1]
 
     def _canonical(self) -> list[Any]:
         intents = sorted(
