@@ -156,3 +156,57 @@ def test_dead_letter_replay_after_a_fix_goes_through_the_same_dedup(tmp_path: Pa
         assert digest.seq_sum == sum(range(1, 201)) + seq
     finally:
         store.close()
+
+
+class _Crash(Exception):
+    """Stands in for the process dying."""
+
+
+class CrashingState(LoaderState):
+    """Loader state that dies after marking `survive` segments shipped."""
+
+    def __init__(self, directory: Path, survive: int) -> None:
+        super().__init__(directory)
+        self.survive = survive
+
+    def mark_shipped(self, segment_id: str, marker: dict[str, object]) -> None:
+        if self.survive == 0:
+            raise _Crash(segment_id)
+        self.survive -= 1
+        super().mark_shipped(segment_id, marker)
+
+
+def test_a_unit_cut_off_while_marking_is_redone_exactly_even_after_more_segments(
+    tmp_path: Path,
+) -> None:
+    """Segments inserted together as one unit, a crash after marking only the first shipped,
+    then more segments sealed: the next load redoes that very unit (same tokens, no physical
+    duplicate) before the new segments, and forgets it once all are marked."""
+    sample_run(tmp_path, 4_500)
+    paths = run_paths(tmp_path)
+    store = ch.open_store(ch.embedded_dsn(tmp_path))
+    ch.schema_migrator(store).apply()
+    try:
+        state = CrashingState(paths.state_dir, survive=1)
+        source = ch.open_segment_source(paths.wal_dir)
+        assert len(source.sealed_segments()) >= 3
+        crashing = Loader(source, ch.open_claims(state.claims_dir), store, state)
+        try:
+            crashing.load_sealed()
+        except _Crash:
+            pass
+        else:
+            raise AssertionError("the loader did not reach the crash")
+        (unit,) = state.units_in_flight().values()
+        assert len(unit["segments"]) >= 3
+        sample_run(tmp_path, 3_000)
+        fresh = LoaderState(paths.state_dir)
+        source = ch.open_segment_source(paths.wal_dir)
+        loader = Loader(source, ch.open_claims(fresh.claims_dir), store, fresh)
+        loader.load_sealed()
+        loader.load_tail(loader.load_sealed())
+        assert fresh.units_in_flight() == {}
+        found = {k: (d.rows, d.distinct_rows, d.seq_sum) for k, d in actual_digests(store).items()}
+        assert found == _as_expected(expected_digests(paths.wal_dir))
+    finally:
+        store.close()

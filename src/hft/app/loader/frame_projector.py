@@ -13,18 +13,26 @@ letters and their reasons are the same either way:
 from __future__ import annotations
 
 import bisect
+import gc
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import attrs
 import msgspec
+import numpy as np
 import pyarrow as pa
 
 from hft.app.loader.arrow_columns import columns_to_arrow
 from hft.app.loader.projection import TABLES, TableSpec
 from hft.app.loader.rows import ColumnBatch, DeadLetter, PoisonRecordError, Projector
 from hft.app.loader.shape_columns import ShapeColumns, ShapePlan, plan_for
-from hft.app.loader.wire_shapes import WireTriple, single_event_payload, split_frame, wire_shapes
+from hft.app.loader.wire_shapes import (
+    FrameDecoder,
+    record_fields,
+    single_event_payload,
+    wire_shapes,
+)
 from hft.domain.catalog import event_registry
 from hft.domain.errors import UnknownEventType
 from hft.domain.events import DomainEvent, EventRegistry
@@ -33,17 +41,6 @@ from hft.ports.segments import RawFrame
 Decode = Callable[[bytes], Sequence[DomainEvent]]
 POISON = (ValueError, UnknownEventType, PoisonRecordError)
 _COLUMN_ERRORS = (PoisonRecordError, pa.ArrowInvalid, pa.ArrowTypeError, OverflowError)
-
-
-@attrs.define
-class _Group:
-    """Records of one event type, in seq order."""
-
-    version: int
-    seqs: list[int] = attrs.Factory(list)
-    raws: list[msgspec.Raw] = attrs.Factory(list)
-    records: list[Any] = attrs.Factory(list)
-    events: list[DomainEvent] = attrs.Factory(list)  # types without a plan, by the codec
 
 
 @attrs.frozen
@@ -56,21 +53,25 @@ class _Select:
     def keeps(self, seq: int) -> bool:
         return seq > self.skip_through and (self.only is None or seq in self.only)
 
+    def keeps_all(self, frame: RawFrame) -> bool:
+        return frame.first_seq > self.skip_through and self.only is None
+
 
 @attrs.define
 class _Work:
     """What one batch collected before projection."""
 
-    groups: dict[str, _Group] = attrs.Factory(dict)
+    rows: list[Any] = attrs.Factory(list)  # decoded rows of planned types
+    seqs: list[int] = attrs.Factory(list)
     slow_seqs: list[int] = attrs.Factory(list)
     slow_events: list[DomainEvent] = attrs.Factory(list)
     frames: list[RawFrame] = attrs.Factory(list)
-    codec_reads: set[str] = attrs.Factory(set)
     starts: list[int] = attrs.Factory(list)
+    approved: set[type] = attrs.Factory(set)  # row types the codec said it reads
     first_seq: int = 0
     last_seq: int = 0
 
-    def saw(self, seqs: list[int]) -> None:
+    def saw(self, seqs: Sequence[int]) -> None:
         if seqs:
             self.first_seq = min(self.first_seq or seqs[0], seqs[0])
             self.last_seq = max(self.last_seq, seqs[-1])
@@ -85,14 +86,14 @@ class FrameProjector:
     def __init__(
         self, tables: Sequence[TableSpec] = TABLES, registry: EventRegistry | None = None
     ) -> None:
-        self._registry = registry or event_registry()
-        self._reference = Projector(tables, self._registry)
-        self._versions = {e.name: e.version for e in self._registry}
+        registry = registry or event_registry()
+        self._reference = Projector(tables, registry)
         self._plans: dict[str, ShapePlan] = {}
-        for name, shape in wire_shapes(self._registry).items():
+        for name, shape in wire_shapes(registry).items():
             plan = plan_for(shape, tables)
             if plan is not None:
                 self._plans[name] = plan
+        self._frames = FrameDecoder(registry, {n: p.shape for n, p in self._plans.items()})
 
     @property
     def planned_types(self) -> frozenset[str]:
@@ -109,11 +110,23 @@ class FrameProjector:
         only: frozenset[int] | None = None,
     ) -> ColumnBatch:
         """Rows for every event after `skip_through` (and in `only`, when given)."""
+        collecting = gc.isenabled()
+        # A batch allocates millions of short tuples and strings and no cycles: the cyclic
+        # collector would walk them again and again for nothing.
+        gc.disable()
+        try:
+            return self._build(log_id, frames, decode, _Select(skip_through, only))
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _build(
+        self, log_id: str, frames: Iterable[RawFrame], decode: Decode, select: _Select
+    ) -> ColumnBatch:
         batch = ColumnBatch(log_id)
         work = _Work()
-        select = _Select(skip_through, only)
         for frame in frames:
-            if frame.last_seq <= skip_through:
+            if frame.last_seq <= select.skip_through:
                 continue
             work.frames.append(frame)
             work.starts.append(frame.first_seq)
@@ -127,54 +140,78 @@ class FrameProjector:
 
     # -- decoding -------------------------------------------------------------------------
     def _fast_frame(self, work: _Work, frame: RawFrame, decode: Decode, select: _Select) -> bool:
-        """Decode the frame without the codec; False (nothing kept) when the codec must."""
+        """Decode the frame in one call; False (nothing kept) when the codec must decide it."""
         try:
-            triples = split_frame(frame.data)
+            rows = self._frames.decode(frame.data)
         except msgspec.MsgspecError:
             return False
-        local = _by_type(triples, frame.first_seq, select) if len(triples) == frame.count else None
-        if local is None or not all(self._read(work, n, g, decode) for n, g in local.items()):
+        if len(rows) != frame.count:
             return False
-        for name, group in local.items():
-            work.saw(group.seqs)
-            if group.events:
-                work.slow_seqs.extend(group.seqs)
-                work.slow_events.extend(group.events)
-                continue
-            into = work.groups.setdefault(name, _Group(group.version))
-            into.seqs.extend(group.seqs)
-            into.raws.extend(group.raws)
-            into.records.extend(group.records)
+        seqs: Sequence[int] = range(frame.first_seq, frame.first_seq + frame.count)
+        if not select.keeps_all(frame):
+            kept = [i for i, seq in enumerate(seqs) if select.keeps(seq)]
+            rows, seqs = [rows[i] for i in kept], [seqs[i] for i in kept]
+        kinds = set(map(type, rows))
+        if not all(self._codec_reads(work, kind, rows, decode) for kind in kinds):
+            return False
+        if any(kind not in self._frames.shaped for kind in kinds):
+            slow = self._codec_each(rows, seqs, decode)
+            if slow is None:
+                return False
+            shaped = [i for i, row in enumerate(rows) if type(row) in self._frames.shaped]
+            rows, seqs = [rows[i] for i in shaped], [seqs[i] for i in shaped]
+            work.slow_seqs.extend(slow[0])
+            work.slow_events.extend(slow[1])
+            work.saw(slow[0])
+        work.rows.extend(rows)
+        work.seqs.extend(seqs)
+        work.saw(seqs)
         return True
 
-    def _read(self, work: _Work, name: str, group: _Group, decode: Decode) -> bool:
-        """Fill the group's records (planned types) or events (the others, by the codec);
-        False when the codec must decide the whole frame."""
-        if self._versions.get(name) != group.version:
-            return False  # the codec names the unknown type or version
-        plan = self._plans.get(name)
-        if plan is None:
-            group.events = _codec_each(name, group, decode)
-            return len(group.events) == len(group.raws)
-        if not _codec_reads(work, name, group, decode):
-            return False
-        decoder = plan.shape.decode
+    def _codec_reads(self, work: _Work, kind: type, rows: list[Any], decode: Decode) -> bool:
+        """Whether the codec reads this row type: it, not the registry, says what this build
+        can read. Asked once per type and batch (the fast decoder validates each record as
+        the codec does)."""
+        if kind in work.approved or kind not in self._frames.shaped:
+            return True  # rows without a shape are decoded by the codec anyway
+        row: Any = next(r for r in rows if type(r) is kind)
         try:
-            group.records = [decoder(raw) for raw in group.raws]
-        except msgspec.MsgspecError:
+            decode(single_event_payload(self._frames.names[kind], row.v, record_fields(row.body)))
+        except POISON:
             return False
+        work.approved.add(kind)
         return True
+
+    def _codec_each(
+        self, rows: list[Any], seqs: Sequence[int], decode: Decode
+    ) -> tuple[list[int], list[DomainEvent]] | None:
+        """The events of the rows without a shape, decoded by the codec one at a time; None
+        when it refuses one (the codec then decides the whole frame)."""
+        kept_seqs: list[int] = []
+        events: list[DomainEvent] = []
+        try:
+            for row, seq in zip(rows, seqs, strict=True):
+                if type(row) in self._frames.shaped:
+                    continue
+                name = self._frames.names[type(row)]
+                events.extend(decode(single_event_payload(name, row.v, row.body)))
+                kept_seqs.append(seq)
+        except POISON:
+            return None
+        return (kept_seqs, events) if len(events) == len(kept_seqs) else None
 
     # -- projection -----------------------------------------------------------------------
     def _project(self, batch: ColumnBatch, work: _Work, decode: Decode) -> None:
         chunks: dict[str, list[dict[str, Any]]] = {}
-        for name, group in work.groups.items():
+        for kind, (seqs, records) in _by_type(work.rows, work.seqs).items():
+            shape = self._frames.shaped[kind]
             try:
-                tables = ShapeColumns(self._plans[name], group.seqs, group.records).tables()
+                tables = ShapeColumns(self._plans[shape.name], seqs, records).tables()
             except _COLUMN_ERRORS:
-                self._to_reference(batch, work, name, group, decode)
+                group = (shape.name, seqs, records)
+                self._to_reference(batch, work, group, decode)
                 continue
-            batch.events += len(group.seqs)
+            batch.events += len(seqs)
             for table, cols in tables.items():
                 chunks.setdefault(table, []).append(cols)
         if work.slow_events:
@@ -192,12 +229,19 @@ class FrameProjector:
             batch.columns[table] = {"log_id": log_id, **cols}
 
     def _to_reference(
-        self, batch: ColumnBatch, work: _Work, name: str, group: _Group, decode: Decode
+        self,
+        batch: ColumnBatch,
+        work: _Work,
+        group: tuple[str, list[int], list[Any]],
+        decode: Decode,
     ) -> None:
-        """Hand a group to the reference projection (which finds its poison records)."""
-        for seq, raw in zip(group.seqs, group.raws, strict=True):
+        """Hand a group (type name, seqs, records) to the reference projection, which finds
+        its poison records."""
+        name, seqs, records = group
+        version = self._plans[name].shape.version
+        for seq, record in zip(seqs, records, strict=True):
             try:
-                (event,) = decode(single_event_payload((name, group.version, raw)))
+                (event,) = decode(single_event_payload(name, version, record_fields(record)))
             except POISON as exc:
                 dead_letter(batch, work.frame_of(seq), exc, seq)
                 continue
@@ -205,26 +249,28 @@ class FrameProjector:
             work.slow_events.append(event)
 
 
-def _by_type(
-    triples: list[WireTriple], first_seq: int, select: _Select
-) -> dict[str, _Group] | None:
-    """Records grouped by type name (kept ones only); None when one type comes in two
-    versions (the codec decides those frames)."""
-    groups: dict[str, _Group] = {}
-    seq = first_seq - 1
-    skip, only = select.skip_through, select.only
-    for name, version, raw in triples:
-        seq += 1
-        if seq <= skip or (only is not None and seq not in only):
-            continue
-        group = groups.get(name)
-        if group is None:
-            group = groups[name] = _Group(version)
-        elif group.version != version:
-            return None
-        group.seqs.append(seq)
-        group.raws.append(raw)
+def _by_type(rows: list[Any], seqs: list[int]) -> dict[type, tuple[list[int], list[Any]]]:
+    """Seqs and records (row bodies) per row type, each in seq order: a stable sort of the
+    rows by type, all in C (no Python step per row)."""
+    if not rows:
+        return {}
+    kinds = list(dict.fromkeys(map(type, rows)))
+    if len(kinds) == 1:
+        return {kinds[0]: (seqs, list(map(_BODY, rows)))}
+    index = {kind: i for i, kind in enumerate(kinds)}
+    codes = np.fromiter(map(index.__getitem__, map(type, rows)), dtype=np.int32, count=len(rows))
+    order = np.argsort(codes, kind="stable")
+    ends = np.cumsum(np.bincount(codes, minlength=len(kinds))).tolist()
+    ordered_rows = itemgetter(*order.tolist())(rows)
+    ordered_seqs = np.asarray(seqs, dtype=np.int64)[order].tolist()
+    groups, start = {}, 0
+    for kind, end in zip(kinds, ends, strict=True):
+        groups[kind] = (ordered_seqs[start:end], list(map(_BODY, ordered_rows[start:end])))
+        start = end
     return groups
+
+
+_BODY = attrgetter("body")
 
 
 def _codec_frame(
@@ -246,31 +292,6 @@ def _codec_frame(
             work.slow_events.append(event)
     work.slow_seqs.extend(seqs)
     work.saw(seqs)
-
-
-def _codec_reads(work: _Work, name: str, group: _Group, decode: Decode) -> bool:
-    """Whether the codec reads this type: it, not the registry, says what this build can
-    read. Asked once per type and batch (the fast decoder validates each record as it does)."""
-    if name in work.codec_reads:
-        return True
-    try:
-        decode(single_event_payload((name, group.version, group.raws[0])))
-    except POISON:
-        return False
-    work.codec_reads.add(name)
-    return True
-
-
-def _codec_each(name: str, group: _Group, decode: Decode) -> list[DomainEvent]:
-    """The group's events decoded by the codec one record at a time (short when it refuses
-    one: the codec then decides the whole frame)."""
-    events: list[DomainEvent] = []
-    try:
-        for raw in group.raws:
-            events.extend(decode(single_event_payload((name, group.version, raw))))
-    except POISON:
-        return []
-    return events
 
 
 def dead_letter(batch: ColumnBatch, frame: RawFrame, exc: Exception, seq: int | None) -> None:

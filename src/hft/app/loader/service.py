@@ -13,10 +13,11 @@ which ends in (log_id, seq).
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -27,6 +28,7 @@ from hft.app.loader.frame_projector import FrameProjector
 from hft.app.loader.projection import TABLE_NAMES
 from hft.app.loader.rows import ColumnBatch, DeadLetter
 from hft.app.loader.state import LoaderState
+from hft.app.loader.units import Member, Unit, group
 from hft.ports.analytics import AnalyticsStore
 from hft.ports.segments import RawFrame, SealedSegmentInfo, SegmentClaims, SegmentSource
 from hft.ports.sinks import SinkUnavailableError
@@ -39,10 +41,12 @@ class LoaderGaveUpError(RuntimeError):
 
 @attrs.frozen
 class LoaderConfig:
-    """Tuning: worker processes, rows per insert, retry backoff (seconds)."""
+    """Tuning: worker processes, rows per insert call, events per insert unit (segments are
+    grouped up to it), retry backoff (seconds)."""
 
     workers: int = 1
-    chunk_rows: int = 250_000
+    chunk_rows: int = 500_000
+    unit_events: int = 200_000
     retry_initial_s: float = 0.2
     retry_max_s: float = 5.0
     retry_budget_s: float | None = 60.0
@@ -112,15 +116,23 @@ class Loader:
         """Load every sealed segment not yet shipped (and not claimed by another loader)."""
         result = LoadResult(self._dsn, self._source.log_id)
         started = time.perf_counter()
+        sealed = self._source.sealed_segments()
+        recovered, taken = self._recovered_units(sealed)
         pending = [
-            s for s in self._source.sealed_segments() if not self._state.is_shipped(s.segment_id)
+            s
+            for s in sealed
+            if s.segment_id not in taken and not self._state.is_shipped(s.segment_id)
         ]
-        for segment, claim, batch in self._batches(pending):
+        skip = self._state.tail_seq()
+        fresh = group(self._members(pending, skip), self._config.unit_events, skip)
+        for unit in itertools.chain(recovered, fresh):
             try:
-                result.retries += self._ship(segment.segment_id, batch)
+                retries, batch = self._ship(unit)
             finally:
-                self._claims.release(claim)
-            result.segments += 1
+                for member in unit.members:
+                    self._claims.release(member.claim)
+            result.retries += retries
+            result.segments += len(unit.members)
             result.add(batch)
         result.wall_s = time.perf_counter() - started
         self.save_stats(result)
@@ -173,15 +185,14 @@ class Loader:
         return result
 
     # -- internals ------------------------------------------------------------------------
-    def _batches(
-        self, pending: list[SealedSegmentInfo]
-    ) -> Iterator[tuple[SealedSegmentInfo, Any, ColumnBatch]]:
-        skip = self._state.tail_seq()
-        if self._config.workers <= 1 or self._factory is None:
+    def _members(self, pending: list[SealedSegmentInfo], skip: int) -> Iterator[Member]:
+        """Claimed segments with their rows, in order. With a source factory and more than one
+        segment, worker processes build the rows while this process inserts."""
+        if self._factory is None or (self._config.workers <= 1 and len(pending) <= 1):
             for segment in pending:
                 claim = self._claims.try_claim(segment.segment_id)
                 if claim is not None:
-                    yield segment, claim, self._build(segment.segment_id, skip)
+                    yield Member(segment, claim, self._build(segment.segment_id, skip))
             return
         yield from self._pooled(pending, skip, self._factory)
 
@@ -190,15 +201,14 @@ class Loader:
         pending: list[SealedSegmentInfo],
         skip: int,
         factory: Callable[[], SegmentSource],
-    ) -> Iterator[tuple[SealedSegmentInfo, Any, ColumnBatch]]:
+    ) -> Iterator[Member]:
         context = multiprocessing.get_context("spawn")
-        workers = self._config.workers
+        workers = max(1, self._config.workers)
         with ProcessPoolExecutor(
             workers, mp_context=context, initializer=init_worker, initargs=(factory,)
         ) as pool:
             in_flight: deque[tuple[SealedSegmentInfo, Any, Future[ColumnBatch]]] = deque()
-            queue = iter(pending)
-            for segment in queue:
+            for segment in pending:
                 claim = self._claims.try_claim(segment.segment_id)
                 if claim is None:
                     continue
@@ -206,28 +216,63 @@ class Loader:
                 in_flight.append((segment, claim, future))
                 if len(in_flight) >= workers + 1:
                     done = in_flight.popleft()
-                    yield done[0], done[1], done[2].result()
+                    yield Member(done[0], done[1], done[2].result())
             while in_flight:
                 done = in_flight.popleft()
-                yield done[0], done[1], done[2].result()
+                yield Member(done[0], done[1], done[2].result())
+
+    def _recovered_units(self, sealed: Sequence[SealedSegmentInfo]) -> tuple[list[Unit], set[str]]:
+        """Units a crash left in flight, rebuilt exactly (same segments, same skip), and every
+        segment they name (not to be loaded on their own). A unit whose segments another
+        loader holds is left to it."""
+        infos = {s.segment_id: s for s in sealed}
+        units, taken = [], set()
+        for name, record in self._state.units_in_flight().items():
+            ids = [str(i) for i in record["segments"]]
+            if any(i not in infos for i in ids):
+                self._state.end_unit(name)  # a segment is gone: load the rest on their own
+                continue
+            taken.update(ids)
+            claims = [self._claims.try_claim(i) for i in ids]
+            if any(c is None for c in claims):
+                for claim in claims:
+                    if claim is not None:
+                        self._claims.release(claim)
+                continue
+            skip = int(record["skip"])
+            members = tuple(
+                Member(infos[i], c, self._build(i, skip)) for i, c in zip(ids, claims, strict=True)
+            )
+            units.append(Unit(members, skip))
+        return units, taken
 
     def _build(self, segment_id: str, skip: int) -> ColumnBatch:
         source = self._source
         frames = source.read_frames(segment_id)
         return build_batch(source.log_id, frames, source.decode, self._projector, skip_through=skip)
 
-    def _ship(self, segment_id: str, batch: ColumnBatch) -> int:
-        retries = self._insert(segment_id, batch)
-        self._state.write_dead_letters(segment_id, batch.dead_letters)
-        marker = {
-            "events": batch.events,
-            "first_seq": batch.first_seq,
-            "last_seq": batch.last_seq,
-            "rows": batch.row_counts(),
-            "dead_letters": sum(d.events for d in batch.dead_letters),
-        }
-        self._state.mark_shipped(segment_id, marker)
-        return retries
+    def _ship(self, unit: Unit) -> tuple[int, ColumnBatch]:
+        """Insert the unit, then mark each segment shipped; a unit of several segments is
+        recorded first and forgotten last (see `hft.app.loader.units`)."""
+        batch = unit.batch()
+        several = len(unit.members) > 1
+        if several:
+            self._state.begin_unit(unit.name, unit.record())
+        retries = self._insert(unit.name, batch)
+        for member in unit.members:
+            segment_id, part = member.segment.segment_id, member.batch
+            self._state.write_dead_letters(segment_id, part.dead_letters)
+            marker = {
+                "events": part.events,
+                "first_seq": part.first_seq,
+                "last_seq": part.last_seq,
+                "rows": part.row_counts(),
+                "dead_letters": sum(d.events for d in part.dead_letters),
+            }
+            self._state.mark_shipped(segment_id, marker)
+        if several:
+            self._state.end_unit(unit.name)
+        return retries, batch
 
     def _insert(self, unit: str, batch: ColumnBatch) -> int:
         retries = 0

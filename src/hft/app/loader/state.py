@@ -5,6 +5,8 @@ never counts toward the WAL's disk budget):
   shipped/<segment_id>.json   one marker per shipped segment (what was inserted), written last
   dlq/<segment_id>.jsonl      the poison records of a segment, one JSON object per line
   claims/                     lock files of the claim registry
+  units/<unit>.json           a multi-segment insert in flight: its segments (crash recovery
+                              redoes exactly that unit, so its dedup tokens repeat)
   tail.json                   follow mode: the last sequence number loaded from the live tail
   stats.json                  throughput of the last load run (for the drain ETA)
 Every file is replaced atomically (temp file, fsync, rename, fsync of the directory), so a
@@ -30,7 +32,8 @@ class LoaderState:
         self.shipped_dir = directory / "shipped"
         self.dlq_dir = directory / "dlq"
         self.claims_dir = directory / "claims"
-        for path in (self.shipped_dir, self.dlq_dir, self.claims_dir):
+        self.units_dir = directory / "units"
+        for path in (self.shipped_dir, self.dlq_dir, self.claims_dir, self.units_dir):
             path.mkdir(parents=True, exist_ok=True)
 
     def shipped(self) -> dict[str, dict[str, Any]]:
@@ -46,6 +49,18 @@ class LoaderState:
     def mark_shipped(self, segment_id: str, marker: dict[str, Any]) -> None:
         """Record that every row of the segment is in the store (the last step of a load)."""
         _write_atomic(self.shipped_dir / f"{segment_id}.json", json.dumps(marker).encode())
+
+    def begin_unit(self, unit: str, record: dict[str, Any]) -> None:
+        """Record an insert unit before its first row goes out (durable: fsynced)."""
+        _write_atomic(self.units_dir / f"{unit}.json", json.dumps(record).encode())
+
+    def end_unit(self, unit: str) -> None:
+        """The unit's segments are all marked shipped: forget it."""
+        (self.units_dir / f"{unit}.json").unlink(missing_ok=True)
+
+    def units_in_flight(self) -> dict[str, dict[str, Any]]:
+        """Unit -> its record, for units begun and not ended (a crash in between)."""
+        return {p.stem: json.loads(p.read_text()) for p in sorted(self.units_dir.glob("*.json"))}
 
     def write_dead_letters(self, unit: str, letters: list[DeadLetter]) -> None:
         """Replace the unit's dead-letter file: loading a segment twice writes it once."""

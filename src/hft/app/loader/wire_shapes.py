@@ -26,8 +26,6 @@ from hft.domain.events import DomainEvent, EventRegistry, EventType
 INT, STR, BOOL = "int", "str", "bool"
 """Field kinds; an optional field's kind ends in "?" (its None loads as the zero value)."""
 
-WireTriple = tuple[str, int, msgspec.Raw]
-
 _PLAIN = {int: INT, str: STR, bool: BOOL}
 
 
@@ -90,6 +88,7 @@ def shape_of(entry: EventType) -> WireShape | None:
         tag_field="type",
         tag=entry.name,
         frozen=True,
+        gc=False,  # scalars only: untracked, so the collector never walks a batch of them
     )
     return WireShape(
         entry.name,
@@ -129,15 +128,44 @@ def wire_shapes(registry: EventRegistry) -> dict[str, WireShape]:
     return shapes
 
 
-_OUTER = msgspec.msgpack.Decoder(list[tuple[str, int, msgspec.Raw]])
 _ONE = msgspec.msgpack.Encoder()
 
 
-def split_frame(data: bytes) -> list[WireTriple]:
-    """The frame's `(type_name, version, raw fields)` triples; raises msgspec errors."""
-    return _OUTER.decode(data)
+def single_event_payload(name: str, version: int, fields: Any) -> bytes:
+    """A payload holding just this record (fields as raw msgpack or a dict), for the codec."""
+    return _ONE.encode([(name, version, fields)])
 
 
-def single_event_payload(triple: WireTriple) -> bytes:
-    """A payload holding just this record, for the codec to decode."""
-    return _ONE.encode([triple])
+def record_fields(record: msgspec.Struct) -> dict[str, Any]:
+    """The event fields of a decoded record (without the wire version)."""
+    fields = msgspec.structs.asdict(record)
+    del fields["v"]
+    return fields
+
+
+class FrameDecoder:
+    """A whole frame in one msgspec call: each `[name, version, {fields}]` becomes a row
+    Struct (array_like, tagged by the type name, the version pinned by a Literal) whose
+    `body` is the shape's record, or the raw fields for registered types without a shape.
+    Unknown names, other versions and invalid fields raise msgspec errors."""
+
+    def __init__(self, registry: EventRegistry, shapes: dict[str, WireShape]) -> None:
+        rows: list[Any] = []
+        self.names: dict[type, str] = {}
+        self.shaped: dict[type, WireShape] = {}
+        for entry in registry:
+            shape = shapes.get(entry.name)
+            row = msgspec.defstruct(
+                f"Row{entry.name}",
+                [("v", Literal[entry.version]), ("body", shape.struct if shape else msgspec.Raw)],
+                tag=entry.name,
+                array_like=True,
+                frozen=True,
+                gc=False,
+            )
+            rows.append(row)
+            self.names[row] = entry.name
+            if shape is not None:
+                self.shaped[row] = shape
+        union: Any = typing.Union.__getitem__(tuple(rows)) if rows else msgspec.Raw
+        self.decode: Callable[[bytes], list[Any]] = msgspec.msgpack.Decoder(list[union]).decode
