@@ -12,6 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import shioaji as sj
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -233,3 +234,16 @@ def test_an_undecodable_tick_on_the_sdk_thread_is_counted_and_never_queued(
     events = facade.market_data.poll(START_NS)
     assert [e.last_px for e in events if isinstance(e, QuoteReceived)] == [10_010_000]
     assert facade.market_data.rejected_total == 1
+
+
+def test_a_callback_given_the_exchange_first_maps_the_quote_it_was_given_last(
+    facade: ShioajiFacade,
+) -> None:
+    """Older SDK builds call back with (exchange, quote); the quote is still what is mapped."""
+    facade.market_data.on_tick_stk(sj.Exchange.TSE, p.tick_stk(close="1000.5", volume=4))
+    facade.market_data.on_tick_stk(p.tick_stk(close="1001", volume=5))
+    events = facade.market_data.poll(START_NS)
+    assert [(e.last_px, e.last_qty) for e in events if isinstance(e, QuoteReceived)] == [
+        (10_005_000, 4),
+        (10_010_000, 5),
+    ]

@@ -131,9 +131,10 @@ class ShioajiMarketData:
         lock = self._lock
         offer = self._queue.offer_locked
 
-        def on_quote(*args: Any) -> None:
-            # The SDK passes the quote last (older builds pass the exchange first).
-            payload = args[-1]
+        def on_quote(first: Any, second: Any = None) -> None:
+            # The SDK passes the quote last (older builds pass the exchange first); two named
+            # parameters rather than *args spare a tuple per quote.
+            payload = first if second is None else second
             now = now_ns()
             with lock:
                 self.last_message_ns = now
