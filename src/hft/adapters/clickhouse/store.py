@@ -21,8 +21,14 @@ from hft.ports.analytics import SinkRejectedError, TableDigest
 from hft.ports.sinks import SinkUnavailableError
 
 # chdb builds default to async_insert=1, which would acknowledge before the rows exist and
-# ignore dedup tokens: every insert states its settings.
-_INSERT_SETTINGS: dict[str, Any] = {"async_insert": 0, "wait_for_async_insert": 1}
+# ignore dedup tokens: every insert states its settings. optimize_on_insert=0: a loader block
+# holds one row per (log_id, seq), so the replacing pass over each new block finds nothing
+# (ReplacingMergeTree still collapses repeats across parts at merge time and under FINAL).
+_INSERT_SETTINGS: dict[str, Any] = {
+    "async_insert": 0,
+    "wait_for_async_insert": 1,
+    "optimize_on_insert": 0,
+}
 
 
 _COLUMNS_SQL = (
@@ -138,7 +144,8 @@ class ClickHouseStore:
         token = dedup_token.replace("\\", "").replace("'", "")
         sql = (
             f"INSERT INTO {_identifier(table)} ({names}) SETTINGS async_insert = 0, "  # noqa: S608
-            f"insert_deduplication_token = '{token}' SELECT * FROM Python(batch)"
+            f"optimize_on_insert = 0, insert_deduplication_token = '{token}' "
+            "SELECT * FROM Python(batch)"
         )
         with self._lock:
             self._connect()
