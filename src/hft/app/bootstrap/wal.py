@@ -19,6 +19,7 @@ from hft.adapters.wal import (
     CorruptLogError,
     DiskFullError,
     Durability,
+    FileOps,
     LogClosedError,
     LogLockedError,
     LogOverloadedError,
@@ -47,6 +48,7 @@ __all__ = [
     "CorruptLogError",
     "DiskFullError",
     "Durability",
+    "FileOps",
     "LogClosedError",
     "LogLockedError",
     "LogOverloadedError",
@@ -109,9 +111,12 @@ def open_event_log(
     return WalEventLog.open(directory, codec or default_codec(), _for_acks(config))
 
 
-def open_record_log(directory: str, config: WalConfig | None = None) -> WalLog:
-    """The bytes-level log (benchmarks, tools); the switch interval as `open_event_log`."""
-    return WalLog.open(directory, _for_acks(config))
+def open_record_log(
+    directory: str, config: WalConfig | None = None, *, fileops: FileOps | None = None
+) -> WalLog:
+    """The bytes-level log (benchmarks, tools); the switch interval as `open_event_log`.
+    `fileops` replaces the file operations (a benchmark timing its syncs)."""
+    return WalLog.open(directory, _for_acks(config), fileops=fileops)
 
 
 def tail_events(

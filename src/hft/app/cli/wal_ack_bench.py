@@ -35,15 +35,29 @@ CPU_PRESSURE = "/proc/pressure/cpu"
 @attrs.frozen
 class AckRun:
     """One ack run: latencies in microseconds, from the scheduled send time and from the
-    append, how late each send was, and what the machine did meanwhile."""
+    append, how late each send was, how long the flusher's fdatasyncs took, and what the
+    machine did meanwhile."""
 
     from_schedule_us: list[float]
     from_append_us: list[float]
     producer_lag_us: list[float]
+    fdatasync_us: list[float]
     process_cpu_pct: float
     cpu_pressure_pct: float | None
     switch_interval_s: float
     syncs: int
+
+
+class _TimedSyncs(wal.FileOps):
+    """Real file operations that time each fdatasync (the disk's share of every ack)."""
+
+    def __init__(self) -> None:
+        self.sync_us: list[float] = []
+
+    def fdatasync(self, fd: int) -> None:
+        start = time.perf_counter_ns()
+        super().fdatasync(fd)
+        self.sync_us.append((time.perf_counter_ns() - start) / 1000)
 
 
 class _Schedule:
@@ -91,8 +105,11 @@ def ack_run(
     `how` is "told" (the flusher's on_durable) or "waiter" (a thread in wait_durable)."""
     total = int(rate * seconds)
     acks: list[tuple[int, int]] = []  # (durable_seq, ns) in publish order
-    with wal.open_record_log(tempfile.mkdtemp(dir=directory), wal.wal_config("fsync")) as log:
+    ops = _TimedSyncs()
+    path = tempfile.mkdtemp(dir=directory)
+    with wal.open_record_log(path, wal.wal_config("fsync"), fileops=ops) as log:
         log.wait_preallocated(60)
+        del ops.sync_us[:]
         waiter = None
         if how == "told":
             log.on_durable(lambda seq: acks.append((seq, time.perf_counter_ns())))
@@ -112,6 +129,7 @@ def ack_run(
         from_schedule,
         from_append,
         schedule.lags,
+        ops.sync_us,
         100 * cpu / wall,
         None if stall is None or stalled is None else (stalled - stall) / 1e4 / wall,
         sys.getswitchinterval(),

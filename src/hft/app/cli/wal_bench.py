@@ -154,6 +154,10 @@ def ack_figures(directory: str, seconds: float) -> dict[str, Any]:
         "ack_from_append_p99_us": _pct(told.from_append_us, 0.99),
         "ack_producer_lag_p99_us": _pct(told.producer_lag_us, 0.99),
         "ack_syncs": told.syncs,
+        # The flusher's own fdatasyncs during the run: the disk's share of each ack (on a
+        # shared file system they wait for the neighbours' journal commits too).
+        "ack_fdatasync_p50_us": _pct(told.fdatasync_us, 0.50),
+        "ack_fdatasync_p99_us": _pct(told.fdatasync_us, 0.99),
         "ack_process_cpu_pct": told.process_cpu_pct,
         # Share of the run in which some runnable task on the machine waited for a CPU.
         "ack_cpu_pressure_pct": told.cpu_pressure_pct,
