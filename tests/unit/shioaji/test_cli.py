@@ -96,11 +96,23 @@ def test_check_warns_when_the_market_is_silent_and_fails_on_an_unknown_symbol(
 
 def test_bench_prints_one_json_object_with_the_measured_figures() -> None:
     """`hft bench shioaji` runs offline on real ticks and reports rate and percentiles."""
-    result = CliRunner().invoke(cli, ["bench", "shioaji", "--ticks", "2000"])
+    result = CliRunner().invoke(cli, ["bench", "shioaji", "--ticks", "2000", "--rounds", "2"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
-    assert figures["ticks"] == 2000
+    assert (figures["ticks"], figures["rounds"]) == (2000, 2)
+    assert 0 < figures["bidask_p50_us"] <= figures["bidask_p99_us"] <= figures["bidask_max_us"]
+    assert figures["event_only_per_s"] > 0
+    assert figures["rate_ratio_to_event_only"] > 0
+    assert figures["gc"]["frozen"] is False
+    assert figures["target"] == {"p99_us_max": 10, "ticks_per_s_min": 200_000}
     assert figures["dropped"] == 0
     assert figures["rejected"] == 0
     assert figures["ticks_per_s"] > 0
     assert 0 < figures["p50_us"] <= figures["p99_us"] <= figures["max_us"]
+
+
+def test_bench_refuses_zero_rounds_as_a_usage_error() -> None:
+    """`--rounds 0` measures nothing: exit 2 with click's message, no JSON."""
+    result = CliRunner().invoke(cli, ["bench", "shioaji", "--rounds", "0"])
+    assert result.exit_code == 2
+    assert "--rounds" in result.output
