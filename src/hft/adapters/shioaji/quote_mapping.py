@@ -85,8 +85,9 @@ def wrong_shape(channel: str, payload: object) -> QuoteShapeRefusal:
 class QuoteMapper:
     """Maps one payload per call to a `QuoteReceived` or a `QuoteShapeRefusal`.
 
-    Not thread-safe across callers: each SDK callback thread must own its own mapper, or the
+    Not thread-safe: callers serialize their calls (the feed maps under its lock), or the
     per-symbol version counters (which give every quote a distinct event id) can collide.
+    The price memo is shared by ticks and books; a tick's close must also be positive.
     """
 
     def __init__(self, clock: Clock, prices: ScaledPriceMemo | None = None) -> None:
@@ -141,17 +142,14 @@ class QuoteMapper:
         )
 
     def _positive_close(self, close: Decimal) -> int:
+        refused = f"tick close {close} is not a positive price on the scale"
         try:
             scaled = self._prices.learn(close)
         except OffGridPriceError as bad:
-            refused: BaseException | None = bad
-        else:
-            refused = None
-            if scaled > 0:
-                return scaled
-        raise OffGridPriceError(
-            f"tick close {close} is not a positive price on the scale"
-        ) from refused
+            raise OffGridPriceError(refused) from bad
+        if scaled <= 0:
+            raise OffGridPriceError(refused)
+        return scaled
 
     def bidask(self, book: Any, received_ns: int) -> QuoteReceived:
         """The top of a book (stock or futures/options); 0 is an empty side, as in the SDK."""
