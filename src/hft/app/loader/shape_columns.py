@@ -132,7 +132,7 @@ class ShapeColumns:
         self._values = list(zip(*map(msgspec.structs.astuple, records), strict=True))
         self._cache: dict[tuple[int, Any], Any] = {}
         self._head: Columns = {
-            "seq": pa.array(np.fromiter(seqs, np.uint64, self._count)),
+            "seq": _from_numpy(np.fromiter(seqs, np.uint64, self._count), _SEQ),
             "ts_event": _timestamps(self._values[plan.ts_event]),
             "ts_init": _timestamps(self._values[plan.ts_init]),
         }
@@ -172,7 +172,7 @@ def _column(values: Sequence[Any], source: Source, count: int) -> Any:
     if dtype is not None and source.fill is None:
         # numpy reads Python ints about twice as fast as pyarrow, and refuses (OverflowError)
         # any value its dtype cannot hold, as pyarrow does.
-        return pa.array(np.fromiter(values, dtype, count))
+        return _from_numpy(np.fromiter(values, dtype, count), source.arrow)
     array = pa.array(values, source.arrow)
     if source.fill is not None and array.null_count:
         array = array.fill_null(source.fill)
@@ -191,7 +191,12 @@ def _timestamps(values: Sequence[int]) -> Any:
     array = np.fromiter(values, np.int64, len(values))
     if len(array) and array.min() < 0:
         raise PoisonRecordError("a timestamp before 1970 does not fit DateTime64")
-    return pa.array(array).cast(_TIMESTAMP)
+    return _from_numpy(array, _TIMESTAMP)
+
+
+def _from_numpy(array: Any, arrow_type: Any) -> Any:
+    """The numpy buffer as an Arrow array of `arrow_type`, zero-copy, no type inference."""
+    return pa.Array.from_buffers(arrow_type, len(array), [None, pa.py_buffer(array)])
 
 
 def utf8_lines(data: bytes, count: int) -> Any:
