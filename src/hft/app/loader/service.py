@@ -33,6 +33,9 @@ from hft.ports.analytics import AnalyticsStore
 from hft.ports.segments import RawFrame, SealedSegmentInfo, SegmentClaims, SegmentSource
 from hft.ports.sinks import SinkUnavailableError
 
+_AHEAD_SEGMENTS = 4
+"""Segments built ahead of the inserts (each held in memory until inserted)."""
+
 
 class LoaderGaveUpError(RuntimeError):
     """The store stayed unavailable longer than the retry budget; nothing was marked shipped
@@ -214,7 +217,8 @@ class Loader:
                     continue
                 future = pool.submit(segment_batch_in_worker, segment.segment_id, skip)
                 in_flight.append((segment, claim, future))
-                if len(in_flight) >= workers + 1:
+                # Deep enough that workers keep building while this process inserts a unit.
+                if len(in_flight) >= workers + _AHEAD_SEGMENTS:
                     done = in_flight.popleft()
                     yield Member(done[0], done[1], done[2].result())
             while in_flight:
