@@ -232,9 +232,11 @@ def bench_wal(as_json: bool, quick: bool, base_dir: str | None) -> None:
     event's scheduled send time to the flusher telling the writer (`on_durable`) after the
     covering fdatasync; `ack_from_append_*` from the append call instead; `ack_waiter_*` as
     seen by a thread blocked in `wait_durable`; `ack_batched_*` with 20 events per append
-    every millisecond. `ack_cpu_pressure_pct` is the share of the run some runnable task on
-    the machine waited for a CPU (Linux PSI): above a few percent, latency figures measure
-    the neighbours. The GIL switch interval is the one opening a syncing log sets (ADR 0019).
+    every millisecond. `ack_fdatasync_*` time the flusher's own syncs during the run (an ack
+    cannot beat the sync that covers it); `ack_cpu_pressure_pct` is the share of the run
+    some runnable task on the machine waited for a CPU (Linux PSI): above a few percent,
+    latency figures measure the neighbours. The GIL switch interval is the one opening a
+    syncing log sets (ADR 0019).
     """
     del as_json
     directory = tempfile.mkdtemp(prefix="hft-bench-wal-", dir=base_dir)
