@@ -212,7 +212,7 @@ def _ratio(path: list[dict[str, float]], floor: list[dict[str, float]], key: str
     return round(statistics.median(p[key] / f[key] for p, f in zip(path, floor, strict=True)), 3)
 
 
-def run_quote_bench(ticks: int = 200_000, rounds: int = 5) -> dict[str, object]:
+def run_quote_bench(ticks: int = 200_000, rounds: int = 3) -> dict[str, object]:
     """Per-tick latency (p50/p99/max, us) and throughput (ticks/s) of the stock-tick callback
     (guard + map + enqueue), the same for five-level stock books, and for constructing
     `QuoteReceived` alone; medians over `rounds` interleaved rounds of `ticks` calls each."""

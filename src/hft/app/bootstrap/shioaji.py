@@ -80,6 +80,6 @@ def shioaji_facade(
     return ShioajiFacade(client_factory, credentials, clock or SystemClock(), settings)
 
 
-def quote_bench(ticks: int = 200_000, rounds: int = 5) -> dict[str, object]:
+def quote_bench(ticks: int = 200_000, rounds: int = 3) -> dict[str, object]:
     """Quote callback -> `QuoteReceived` -> bounded queue, over real `from_msgpack` ticks."""
     return run_quote_bench(ticks, rounds)

@@ -171,7 +171,7 @@ def check(symbol: str, seconds: float, as_json: bool) -> None:
 )
 @click.option(
     "--rounds",
-    default=5,
+    default=3,
     show_default=True,
     type=click.IntRange(min=1),
     help="Interleaved rounds; figures are medians over rounds (the machine may be shared).",
