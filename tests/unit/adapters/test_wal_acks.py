@@ -31,8 +31,10 @@ def park(mark: DurableMark, seqs: list[int]) -> list[Waiter]:
     waiters = [Waiter(mark, seq) for seq in seqs]
     for waiter in waiters:
         waiter.start()
-    while mark.waiting < len(waiters):
+    give_up = time.monotonic() + JOIN_S
+    while mark.waiting < len(waiters) and time.monotonic() < give_up:
         time.sleep(0.001)
+    assert mark.waiting == len(waiters)
     return waiters
 
 
