@@ -1,0 +1,99 @@
+"""A waiter without a timeout commits for itself when no one else is doing I/O: its records
+are written and synced on its own thread, in sequence order, and acknowledged only after."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from hft.adapters.wal import Durability, FileOps, WalLog
+from tests.integration.wal.helpers import all_records, record, small_config
+
+
+class ThreadRecordingOps(FileOps):
+    """Real file operations that note which thread wrote and which synced."""
+
+    def __init__(self) -> None:
+        self.writers: list[str] = []
+        self.syncers: list[str] = []
+
+    def forget(self) -> None:
+        """Drop what opening the log did (it creates the first segment on the opener)."""
+        self.writers.clear()
+        self.syncers.clear()
+
+    def pwrite(self, fd: int, buffers: object, offset: int) -> int:
+        self.writers.append(threading.current_thread().name)
+        return super().pwrite(fd, buffers, offset)  # type: ignore[arg-type]
+
+    def fdatasync(self, fd: int) -> None:
+        self.syncers.append(threading.current_thread().name)
+        super().fdatasync(fd)
+
+
+def test_an_untimed_waiter_writes_and_syncs_its_own_records_when_the_flusher_is_idle(
+    wal_dir: Path,
+) -> None:
+    """Lockstep append-then-wait: the last wait's records were synced by the caller itself,
+    and durable_seq covers exactly what was appended."""
+    ops = ThreadRecordingOps()
+    me = threading.current_thread().name
+    with WalLog.open(str(wal_dir), small_config(Durability.FSYNC), fileops=ops) as log:
+        ops.forget()
+        for i in range(1, 51):
+            log.append_records([record(i)])
+            assert log.wait_durable(i)
+            assert log.durable_seq() >= i
+        assert me in ops.syncers
+        assert me in ops.writers
+    assert [seq for seq, _ in all_records(wal_dir)] == list(range(1, 51))
+
+
+def test_a_timed_waiter_never_touches_the_files(wal_dir: Path) -> None:
+    """With a timeout the caller only waits: a stuck disk cannot hold it past the timeout."""
+    ops = ThreadRecordingOps()
+    me = threading.current_thread().name
+    with WalLog.open(str(wal_dir), small_config(Durability.FSYNC), fileops=ops) as log:
+        ops.forget()
+        for i in range(1, 51):
+            log.append_records([record(i)])
+            assert log.wait_durable(i, timeout_s=30)
+    assert me not in ops.syncers
+    assert me not in ops.writers
+
+
+def test_many_untimed_waiters_and_the_flusher_keep_sequence_order(wal_dir: Path) -> None:
+    """Four threads appending and waiting without a timeout (each may lead a commit) leave a
+    gapless file in sequence order with every record under the seq its append returned."""
+    assigned: dict[int, bytes] = {}
+    lock = threading.Lock()
+
+    def producer(tag: int) -> None:
+        for i in range(100):
+            data = [f"t{tag}-{i}".encode()]
+            first, _last = log.append_records(data)
+            assert log.wait_durable(first)
+            with lock:
+                assigned[first] = data[0]
+
+    with WalLog.open(str(wal_dir), small_config(Durability.FSYNC)) as log:
+        threads = [threading.Thread(target=producer, args=(t,)) for t in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(assigned) == list(range(1, 401))
+    assert all_records(wal_dir) == sorted(assigned.items())
+
+
+def test_policy_none_waiter_writes_without_syncing(wal_dir: Path) -> None:
+    """Policy none: the leading waiter writes and publishes, and never calls fdatasync."""
+    ops = ThreadRecordingOps()
+    me = threading.current_thread().name
+    with WalLog.open(str(wal_dir), small_config(Durability.NONE), fileops=ops) as log:
+        ops.forget()
+        for i in range(1, 21):
+            log.append_records([record(i)])
+            assert log.wait_durable(i)
+        assert me in ops.writers
+        assert me not in ops.syncers
