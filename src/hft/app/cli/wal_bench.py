@@ -158,6 +158,7 @@ def ack_figures(directory: str, seconds: float) -> dict[str, Any]:
         # shared file system they wait for the neighbours' journal commits too).
         "ack_fdatasync_p50_us": _pct(told.fdatasync_us, 0.50),
         "ack_fdatasync_p99_us": _pct(told.fdatasync_us, 0.99),
+        "ack_fdatasync_max_us": max(told.fdatasync_us, default=0.0),
         "ack_process_cpu_pct": told.process_cpu_pct,
         # Share of the run in which some runnable task on the machine waited for a CPU.
         "ack_cpu_pressure_pct": told.cpu_pressure_pct,
