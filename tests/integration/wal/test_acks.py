@@ -1,6 +1,5 @@
 """Acks on a real log: whoever is told a seq is durable (an `on_durable` listener, a thread
-in `wait_durable`) is told only after an fdatasync that covered the bytes of that seq; a
-sealed segment's cached pages are dropped, and that hint never fails the log."""
+in `wait_durable`) is told only after an fdatasync that covered the bytes of that seq."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 from hft.adapters.wal import Durability, FileOps, WalConfig, WalLog
 from hft.adapters.wal.format import FRAME_BYTES, HEADER_BYTES
-from tests.integration.wal.helpers import all_records, record, small_config
+from tests.integration.wal.helpers import record
 
 RECORD = 40
 FRAME_SPAN = FRAME_BYTES + 4 + RECORD  # one record per frame: header, length table, record
@@ -26,7 +25,6 @@ class SyncTracker(FileOps):
     def __init__(self) -> None:
         self.written_end = 0
         self.synced_end = 0
-        self.dropped: list[int] = []
 
     def pwrite(self, fd: int, buffers: Sequence[bytes], offset: int) -> int:
         done = super().pwrite(fd, buffers, offset)
@@ -37,10 +35,6 @@ class SyncTracker(FileOps):
         covering = self.written_end
         super().fdatasync(fd)
         self.synced_end = max(self.synced_end, covering)
-
-    def drop_cache(self, fd: int) -> None:
-        self.dropped.append(fd)
-        super().drop_cache(fd)
 
 
 def frame_end(seq: int) -> int:
@@ -76,21 +70,3 @@ def test_listener_and_waiter_are_told_only_after_a_sync_covering_the_seq(
     assert [seq for seq, _ in seen] == list(range(1, appends + 1))
     for seq, synced in told + seen:
         assert frame_end(seq) <= synced, (seq, synced)
-
-
-def test_sealing_a_segment_drops_its_cached_pages_and_loses_nothing(wal_dir: Path) -> None:
-    """Every roll drops the sealed segment's pages (one call per sealed segment) and all
-    records read back intact afterwards."""
-    ops = SyncTracker()
-    with WalLog.open(str(wal_dir), small_config(), fileops=ops) as log:
-        log.append_records([record(s) for s in range(1, 301)])
-        assert log.wait_durable(300, 30)
-        sealed = len(log.sealed_segments())
-    assert sealed >= 2
-    assert len(ops.dropped) == sealed
-    assert all_records(wal_dir) == [(s, record(s)) for s in range(1, 301)]
-
-
-def test_drop_cache_ignores_errors_because_it_is_only_a_hint() -> None:
-    """Advising on a descriptor that is not open raises nothing (a hint never fails a log)."""
-    FileOps().drop_cache(-1)

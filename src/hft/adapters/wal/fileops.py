@@ -6,7 +6,6 @@ the real write path; production uses it as is. Every method may raise `OSError`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Sequence
 
@@ -49,12 +48,6 @@ class FileOps:
 
     def fdatasync(self, fd: int) -> None:
         os.fdatasync(fd)
-
-    def drop_cache(self, fd: int) -> None:
-        """Advise the kernel to drop the file's clean cached pages. Only a hint: an error is
-        ignored (the data is already synced; nothing depends on the pages being gone)."""
-        with contextlib.suppress(OSError):
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
     def fsync(self, fd: int) -> None:
         os.fsync(fd)

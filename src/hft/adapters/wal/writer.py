@@ -331,10 +331,6 @@ class GroupCommitWriter:
         self._fileops.pwrite(old.fd, [seal_frame(old.salt_crc, next_seq)], old.offset)
         self._sync()
         self._publish(next_seq - 1)
-        # A sealed segment is read again only by loaders and audits, which can read it from
-        # disk: dropping its pages keeps the page cache recycling the same memory (fresh
-        # pages cost a host fault each on a VM) instead of growing by a segment per roll.
-        self._fileops.drop_cache(old.fd)
         self._fileops.close(old.fd)
         sealed = SealedSegment(
             old.name, old.path, old.first_seq, next_seq - 1, old.offset + SEAL_BYTES
