@@ -11,7 +11,6 @@ excluding the wait for the fsync between them, as in `hft bench gateway`).
 from __future__ import annotations
 
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,14 +40,11 @@ def bench_session(quotes: int, policy: str, base: Path | None = None) -> dict[st
         wiring.gateway.start()
         wiring.venue.feed.subscribe(["2330"])
         freeze_startup_heap()
-        previous = sys.getswitchinterval()
-        sys.setswitchinterval(0.0005)
         started, cpu_started = time.perf_counter(), time.process_time()
         with GcPauses() as gc_pauses:
             driver.run_ticks(quotes)
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
-        sys.setswitchinterval(previous)
         counters = wiring.gateway.core.counters
         events = wiring.gateway.core.appended_seq
         wiring.gateway.close()
