@@ -31,35 +31,33 @@ class ThreadRecordingOps(FileOps):
         super().fdatasync(fd)
 
 
+def _lockstep(
+    wal_dir: Path, policy: Durability, records: int, timeout_s: float | None
+) -> tuple[bool, bool]:
+    """Append one record and wait for it, `records` times; did this thread (write, sync)?"""
+    ops = ThreadRecordingOps()
+    me = threading.current_thread().name
+    with WalLog.open(str(wal_dir), small_config(policy), fileops=ops) as log:
+        ops.forget()
+        for i in range(1, records + 1):
+            log.append_records([record(i)])
+            assert log.wait_durable(i, timeout_s)
+            assert log.durable_seq() >= i
+    assert [seq for seq, _ in all_records(wal_dir)] == list(range(1, records + 1))
+    return me in ops.writers, me in ops.syncers
+
+
 def test_an_untimed_waiter_writes_and_syncs_its_own_records_when_the_flusher_is_idle(
     wal_dir: Path,
 ) -> None:
-    """Lockstep append-then-wait: the last wait's records were synced by the caller itself,
-    and durable_seq covers exactly what was appended."""
-    ops = ThreadRecordingOps()
-    me = threading.current_thread().name
-    with WalLog.open(str(wal_dir), small_config(Durability.FSYNC), fileops=ops) as log:
-        ops.forget()
-        for i in range(1, 51):
-            log.append_records([record(i)])
-            assert log.wait_durable(i)
-            assert log.durable_seq() >= i
-        assert me in ops.syncers
-        assert me in ops.writers
-    assert [seq for seq, _ in all_records(wal_dir)] == list(range(1, 51))
+    """Lockstep append-then-wait: the caller wrote and synced records itself, and every
+    record is in the file under its seq."""
+    assert _lockstep(wal_dir, Durability.FSYNC, 50, None) == (True, True)
 
 
 def test_a_timed_waiter_never_touches_the_files(wal_dir: Path) -> None:
     """With a timeout the caller only waits: a stuck disk cannot hold it past the timeout."""
-    ops = ThreadRecordingOps()
-    me = threading.current_thread().name
-    with WalLog.open(str(wal_dir), small_config(Durability.FSYNC), fileops=ops) as log:
-        ops.forget()
-        for i in range(1, 51):
-            log.append_records([record(i)])
-            assert log.wait_durable(i, timeout_s=30)
-    assert me not in ops.syncers
-    assert me not in ops.writers
+    assert _lockstep(wal_dir, Durability.FSYNC, 50, 30.0) == (False, False)
 
 
 def test_many_untimed_waiters_and_the_flusher_keep_sequence_order(wal_dir: Path) -> None:
@@ -88,12 +86,4 @@ def test_many_untimed_waiters_and_the_flusher_keep_sequence_order(wal_dir: Path)
 
 def test_policy_none_waiter_writes_without_syncing(wal_dir: Path) -> None:
     """Policy none: the leading waiter writes and publishes, and never calls fdatasync."""
-    ops = ThreadRecordingOps()
-    me = threading.current_thread().name
-    with WalLog.open(str(wal_dir), small_config(Durability.NONE), fileops=ops) as log:
-        ops.forget()
-        for i in range(1, 21):
-            log.append_records([record(i)])
-            assert log.wait_durable(i)
-        assert me in ops.writers
-        assert me not in ops.syncers
+    assert _lockstep(wal_dir, Durability.NONE, 20, None) == (True, False)
