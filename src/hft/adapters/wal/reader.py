@@ -26,24 +26,17 @@ from hft.adapters.wal.format import (
     unpack_records,
 )
 from hft.adapters.wal.recovery import segment_files
-from hft.adapters.wal.segment import FrameWalker, Stop, StopKind
+from hft.adapters.wal.scan import FrameData, scan_segment
+from hft.adapters.wal.segment import Stop, StopKind
 
-CHUNK_BYTES = 8 << 20
-
-
-@attrs.frozen
-class FrameData:
-    """A frame read back: records `first_seq .. first_seq + count - 1` in one payload."""
-
-    segment: str
-    offset: int
-    first_seq: int
-    count: int
-    payload: bytes
-
-    @property
-    def last_seq(self) -> int:
-        return self.first_seq + self.count - 1
+__all__ = [
+    "FrameData",
+    "follow_frames",
+    "read_frames",
+    "read_header",
+    "read_records",
+    "walk_file",
+]
 
 
 def read_header(path: str, name: str, expected_seq: int) -> SegmentHeader:
@@ -64,21 +57,9 @@ def walk_file(
     path: str, name: str, header: SegmentHeader, offset: int, seq: int
 ) -> Generator[FrameData, None, Stop]:
     """Yield the frames of one segment file from `offset`; return where and why it stopped."""
-    with open(path, "rb") as f:
-        want = CHUNK_BYTES
-        while True:
-            data = os.pread(f.fileno(), want, offset)
-            walker = FrameWalker(data, header, offset=0, seq=seq)
-            for frame in walker:
-                yield FrameData(
-                    name, offset + frame.offset, frame.first_seq, frame.count, bytes(frame.payload)
-                )
-            stop = walker.stop
-            at_eof = len(data) < want
-            if stop.need_bytes == 0 or at_eof or (stop.offset == 0 and want >= stop.need_bytes):
-                return attrs.evolve(stop, offset=offset + stop.offset)
-            offset, seq = offset + stop.offset, stop.next_seq
-            want = max(CHUNK_BYTES, stop.need_bytes)
+    stop = yield from scan_segment(path, name, header, offset, seq)
+    assert stop is not None  # only an `upto_seq` ends a scan without a Stop
+    return stop
 
 
 def _start_index(files: list[tuple[int, str]], from_seq: int) -> int:
@@ -101,29 +82,15 @@ def read_frames(
         name = files[position][1]
         path = os.path.join(directory, name)
         header = read_header(path, name, expected)
-        stop = yield from _frames_in(path, name, header, from_seq, upto_seq)
+        stop = yield from scan_segment(
+            path, name, header, HEADER_BYTES, header.first_seq, from_seq=from_seq, upto_seq=upto_seq
+        )
         if stop is None:
             return
         _check_stop(stop, name, last=position == len(files) - 1)
         if stop.kind is not StopKind.SEALED:
             return
         expected = stop.next_seq
-
-
-def _frames_in(
-    path: str, name: str, header: SegmentHeader, from_seq: int, upto_seq: int | None
-) -> Generator[FrameData, None, Stop | None]:
-    walk = walk_file(path, name, header, HEADER_BYTES, header.first_seq)
-    while True:
-        try:
-            frame = next(walk)
-        except StopIteration as done:
-            stop: Stop = done.value
-            return stop
-        if upto_seq is not None and frame.first_seq > upto_seq:
-            return None
-        if frame.last_seq >= from_seq:
-            yield frame
 
 
 def _check_stop(stop: Stop, name: str, *, last: bool) -> None:
