@@ -171,3 +171,31 @@ def test_fast_reader_from_and_upto_seq_select_the_reference_frames(
             for f in read_frames(str(directory), from_seq, upto_seq)
         ]
         assert got == want
+
+
+@given(sizes=batches, data=st.data())
+def test_fast_reader_stops_like_the_reference_on_a_valid_crc_frame_that_breaks_the_chain(
+    sizes: list[list[int]], data: st.DataObject
+) -> None:
+    """A data frame rewritten with another first_seq, kind or count and a CRC that matches
+    again (damage a CRC cannot see) makes read_frames raise at that frame, as the reference
+    does, whether its segment is sealed or the last one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "wal"
+        _write(directory, sizes)
+        victim = data.draw(st.sampled_from(list(read_frames(str(directory)))))
+        path = directory / victim.segment
+        raw = bytearray(path.read_bytes())
+        fields = list(_FRAME.unpack_from(raw, victim.offset))
+        field = data.draw(st.sampled_from([1, 2, 3]))  # count, kind, first_seq
+        fields[field] = data.draw(st.integers(0, 2**32 - 1).filter(lambda v: v != fields[field]))
+        salt_crc = zlib.crc32(decode_header(bytes(raw[:HEADER_BYTES])).salt)
+        payload = bytes(raw[victim.offset + _FRAME.size : victim.offset + _FRAME.size + fields[0]])
+        head = _FRAME.pack(*fields[:4], 0)[: _FRAME.size - 4]
+        fields[4] = zlib.crc32(payload, zlib.crc32(head, salt_crc))
+        _FRAME.pack_into(raw, victim.offset, *fields)
+        path.write_bytes(bytes(raw))
+        got = fast_read(directory)
+        assert got == reference_read(directory)
+        if fields[2] not in (1, 2) or fields[3] != victim.first_seq:
+            assert got[1] == (victim.segment, victim.offset, victim.first_seq)
