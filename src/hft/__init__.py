@@ -7,6 +7,7 @@ The stable public API for runner scripts (see README "Embedding hft" and example
     Gateway.start / submit / step / sync / halt / resume / kill_switch / metrics / close
     Strategy, StrategyContext, StrategyRouter: the strategy interface
     run_sim(SimRun(...)) -> SimResult: what `hft sim` runs
+    freeze_startup_heap(): for a script that owns its process, after Gateway.start()
 """
 
 import importlib
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from hft.app.gateway.core import GatewayConfig
     from hft.app.gateway.metrics import MetricsSnapshot
     from hft.app.gateway.service import Gateway
+    from hft.app.heap import freeze_startup_heap
     from hft.app.sim import SimDriver, SimResult, SimRun, run_sim
     from hft.app.strategy import Strategy, StrategyContext, StrategyRouter
     from hft.domain.exposure_limits import ExposureLimits
@@ -41,6 +43,7 @@ _EXPORTS = {
     "GatewayConfig": "hft.app.gateway.core",
     "MetricsSnapshot": "hft.app.gateway.metrics",
     "Gateway": "hft.app.gateway.service",
+    "freeze_startup_heap": "hft.app.heap",
     "SimDriver": "hft.app.sim",
     "SimResult": "hft.app.sim",
     "SimRun": "hft.app.sim",
@@ -83,6 +86,7 @@ __all__ = [
     "build_gateway",
     "build_sim",
     "build_sim_venue",
+    "freeze_startup_heap",
     "run_sim",
 ]
 
