@@ -19,7 +19,6 @@ keeps the few policy events it needs in a bounded deque (overflow counted in `he
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from hft.app.ops.files import (
     parse_request,
     write_json_atomic,
 )
+from hft.app.ops.worker import PeriodicWorker
 from hft.domain.errors import DomainError
 from hft.domain.events import DomainEvent
 from hft.domain.policy_events import GatewayHalted, GatewayResumed
@@ -58,7 +58,7 @@ class _Pending:
     request: ControlRequest
 
 
-class ControlInbox:
+class ControlInbox(PeriodicWorker):
     """Watches RUN_DIR/control/ on a daemon thread; `start()`, then `stop()` (idempotent).
 
     `gateway` must be started; construct the inbox on the loop's thread (it subscribes a
@@ -74,6 +74,7 @@ class ControlInbox:
         poll_s: float = 0.2,
         on_outcome: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__("hft-control-inbox")
         self.paths = control_paths(run_dir)
         self.gateway = gateway
         self.poll_s = poll_s
@@ -83,32 +84,12 @@ class ControlInbox:
         self.io_errors = 0
         self._heard: deque[tuple[int, DomainEvent]] = deque(maxlen=HEARD_CAPACITY)
         self._pending: _Pending | None = None
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._stopped = False
         gateway.subscribe(self._hear)
 
-    def start(self) -> None:
-        """Create the folders and start the thread. Blocks briefly on the disk."""
-        if self._thread is not None:
-            return
-        self.paths.ensure()
-        self._thread = threading.Thread(target=self._run, name="hft-control-inbox", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Finish: outcomes for what the gateway decided, `unconfirmed` for a command still in
-        flight, and every unread command file rejected as SessionEnded (a stale resume must
-        never be applied by a later session). Idempotent; joins the thread."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self._stop.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout_s)
+    # `start()` creates the folders (briefly on the disk) and starts the thread. `stop()`
+    # finishes: outcomes for what the gateway decided, `unconfirmed` for a command still in
+    # flight, and every unread command file rejected as SessionEnded (a stale resume must
+    # never be applied by a later session). Both idempotent (`PeriodicWorker`).
 
     def stats(self) -> dict[str, int]:
         """Outcome counts so far, plus heard_dropped and io_errors (any thread may call)."""
@@ -122,20 +103,25 @@ class ControlInbox:
 
     # --- the thread ------------------------------------------------------------------------
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except OSError:
-                self.io_errors += 1  # a full or failing disk: keep watching, the count shows
-            self._wake.wait(self.poll_s)
-            self._wake.clear()
+    def _prepare(self) -> None:
+        self.paths.ensure()
+
+    def _period_s(self) -> float:
+        return self.poll_s
+
+    def _tick(self) -> None:
         try:
-            self._finish()
+            self.poll_once()
+        except OSError:
+            self.io_errors += 1  # a full or failing disk: keep watching, the count shows
+
+    def _finish(self) -> None:
+        try:
+            self._settle_all()
         except OSError:
             self.io_errors += 1
 
-    def _finish(self) -> None:
+    def _settle_all(self) -> None:
         self._resolve()
         if self._pending is not None:
             self._write_outcome(self._pending, "unconfirmed", detail="the session ended first")
@@ -151,7 +137,7 @@ class ControlInbox:
             if len(self._heard) == HEARD_CAPACITY:
                 self.heard_dropped += 1
             self._heard.append((seq, event))
-            self._wake.set()
+            self.wake()
 
     # --- taking a command ------------------------------------------------------------------
 

@@ -27,13 +27,14 @@ import attrs
 from hft.app.gateway.metrics import MetricsSnapshot
 from hft.app.gateway.service import Gateway
 from hft.app.ops.files import control_paths, read_json, write_json_atomic
+from hft.app.ops.worker import PeriodicWorker
 
 SNAPSHOT_ATTEMPTS = 5
 STALE_AFTER_INTERVALS = 5
 STALE_FLOOR_S = 5.0
 
 
-class StatusWriter:
+class StatusWriter(PeriodicWorker):
     """Writes RUN_DIR/status.json every `interval_s` on a daemon thread (temp, fsync, rename).
 
     Fields: running, pid, wall_time_unix_s, interval_s, writes, torn_reads, consistency,
@@ -49,6 +50,7 @@ class StatusWriter:
         interval_s: float = 1.0,
         extras: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
+        super().__init__("hft-status")
         self.path = control_paths(run_dir).status
         self.gateway = gateway
         self.interval_s = interval_s
@@ -56,21 +58,13 @@ class StatusWriter:
         self.writes = 0
         self.torn_reads = 0
         self.io_errors = 0
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._stopped = False
         self._progress = threading.Condition()
         self._begun = 0  # writes that took their snapshot
         self._ended = 0  # writes finished (or skipped), in order: one writer thread
 
-    def start(self) -> None:
-        """Start the thread; it writes the first status at once (off the caller's thread)."""
-        if self._thread is not None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._thread = threading.Thread(target=self._run, name="hft-status", daemon=True)
-        self._thread.start()
+    # `start()` starts the thread, which writes the first status at once (off the caller's
+    # thread); `stop()` makes the final write with "running": false and joins. Both
+    # idempotent (`PeriodicWorker`).
 
     def refresh(self, wait_s: float = 0.0) -> None:
         """Write at once instead of at the next interval. With `wait_s`, block the calling
@@ -78,26 +72,20 @@ class StatusWriter:
         is on disk, or `wait_s` passes: what the caller changed is then in status.json."""
         with self._progress:
             target = self._begun + 1
-            self._wake.set()
+            self.wake()
             if wait_s > 0:
                 self._progress.wait_for(lambda: self._ended >= target, wait_s)
 
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Final write with "running": false, then join the thread. Idempotent."""
-        if self._stopped:
-            return
-        self._stopped = True
-        self._stop.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout_s)
+    def _prepare(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._write(running=True)
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
+    def _period_s(self) -> float:
+        return self.interval_s
+
+    def _tick(self) -> None:
+        self._write(running=True)
+
+    def _finish(self) -> None:
         self._write(running=False)
 
     def _write(self, *, running: bool) -> None:
