@@ -7,6 +7,7 @@ queues them for the log; `flush_to_log` appends the queued batch in one call.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -94,18 +95,16 @@ class GatewayCore:
     def now(self) -> int:
         return self.clock.now_ns()
 
+    def session_stamp(self, nth: int, now: int) -> dict[str, Any]:
+        """The common fields of the `nth` (1-based) session-stream event decided at `now`."""
+        return {
+            "originator_id": SESSION_ORIGINATOR,
+            "originator_version": self.state.session_version + nth,
+            "ts_event_ns": now,
+            "ts_init_ns": now,
+        }
+
     def record_anomaly(self, kind: str, subject: str, detail: str, now: int) -> None:
         """Log what the state could not take (never silent): a session-stream event."""
-        self.emit(
-            [
-                AnomalyRecorded(
-                    originator_id=SESSION_ORIGINATOR,
-                    originator_version=self.state.session_version + 1,
-                    ts_event_ns=now,
-                    ts_init_ns=now,
-                    kind=kind,
-                    subject=subject,
-                    detail=detail[:500],
-                )
-            ]
-        )
+        stamp = self.session_stamp(1, now)
+        self.emit([AnomalyRecorded(**stamp, kind=kind, subject=subject, detail=detail[:500])])

@@ -11,7 +11,7 @@ from hft.app.gateway.core import GatewayCore
 from hft.app.gateway.reports import ReportHandler
 from hft.domain import intent, policy
 from hft.domain.intent import IntentStatus, IntentType
-from hft.domain.session import SESSION_ORIGINATOR, SessionStarted, limits_fields
+from hft.domain.session import SessionStarted, limits_fields
 from hft.domain.values import IntentId
 
 
@@ -44,10 +44,7 @@ def start_session(core: GatewayCore, *, restarted: bool) -> None:
     core.emit(
         [
             SessionStarted(
-                originator_id=SESSION_ORIGINATOR,
-                originator_version=core.state.session_version + 1,
-                ts_event_ns=now,
-                ts_init_ns=now,
+                **core.session_stamp(1, now),
                 session_id=config.session_id,
                 account=config.account,
                 mode=config.mode,

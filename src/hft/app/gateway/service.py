@@ -31,7 +31,7 @@ from hft.domain.events import DomainEvent
 from hft.domain.intent import IntentType, SubmitIntent
 from hft.domain.market import FeedGapDetected, QuoteReceived
 from hft.domain.reasons import RejectReason
-from hft.domain.session import SESSION_ORIGINATOR, SessionStopped, StateDigestRecorded
+from hft.domain.session import SessionStopped, StateDigestRecorded
 from hft.ports.broker import BrokerGateway
 from hft.ports.clock import Clock, IdGenerator
 from hft.ports.event_log import EventLog
@@ -194,24 +194,13 @@ class Gateway:
         core = self.core
         digest = core.state.digest()
         now = core.now()
-        version = core.state.session_version
+        folded = core.state.events_folded
         core.emit(
             [
                 StateDigestRecorded(
-                    originator_id=SESSION_ORIGINATOR,
-                    originator_version=version + 1,
-                    ts_event_ns=now,
-                    ts_init_ns=now,
-                    digest=digest,
-                    events_folded=core.state.events_folded,
+                    **core.session_stamp(1, now), digest=digest, events_folded=folded
                 ),
-                SessionStopped(
-                    originator_id=SESSION_ORIGINATOR,
-                    originator_version=version + 2,
-                    ts_event_ns=now,
-                    ts_init_ns=now,
-                    reason=reason,
-                ),
+                SessionStopped(**core.session_stamp(2, now), reason=reason),
             ]
         )
         self.sync(timeout_s)
