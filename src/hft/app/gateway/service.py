@@ -162,10 +162,7 @@ class Gateway:
     def sync(self, timeout_s: float | None = None) -> None:
         """Block until everything appended is durable and dispatched (sims, shutdown)."""
         for _ in range(4):  # dispatching appends again; a few rounds settle it
-            self._stage_appended()
-            if not self.core.log.wait_durable(self.core.appended_seq, timeout_s):
-                raise TimeoutError("event log did not become durable in time")
-            if not self._release_durable(self.core.log.durable_seq()) and not self.core.pending:
+            if not self._round_trip(timeout_s) and not self.core.pending:
                 return
 
     def settle(self, timeout_s: float | None = None) -> None:
@@ -177,10 +174,7 @@ class Gateway:
         disk. Until they are durable, a crash leaves those intents accepted-but-undispatched,
         which a restart turns into OUTCOME_UNKNOWN and reconciles (never resends).
         """
-        self._stage_appended()
-        if not self.core.log.wait_durable(self.core.appended_seq, timeout_s):
-            raise TimeoutError("event log did not become durable in time")
-        self._release_durable(self.core.log.durable_seq())
+        self._round_trip(timeout_s)
 
     def record(self, events: Sequence[DomainEvent]) -> None:
         """Log facts the gateway does not decide (quotes a strategy saw) with the next batch."""
@@ -214,6 +208,14 @@ class Gateway:
         return snapshot(self)
 
     # --- internals -------------------------------------------------------------------------
+
+    def _round_trip(self, timeout_s: float | None) -> int:
+        """Append what is pending, wait until it is durable, dispatch and notify; how many
+        intents were dispatched."""
+        self._stage_appended()
+        if not self.core.log.wait_durable(self.core.appended_seq, timeout_s):
+            raise TimeoutError("event log did not become durable in time")
+        return self._release_durable(self.core.log.durable_seq())
 
     def _command(self, command: Command) -> None:
         try:
