@@ -257,7 +257,7 @@ def run_quote_bench(ticks: int = 200_000, rounds: int = 3) -> dict[str, object]:
         "bidask_per_s": round(_median(book_rounds, "per_s")),
         **_summary("bidask_", book_rounds, floor_rounds),
         "gc": {
-            "frozen": False,
+            "frozen": gc.get_freeze_count() > 0,
             "collections_gen0_1_2": watch.collections,
             "max_pause_us": _us(watch.max_pause_ns),
         },

@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from hft.app.heap import freeze_startup_heap
 from hft.domain.market import FeedGapDetected
 
 if TYPE_CHECKING:  # the SDK is imported only by the commands that need it
@@ -184,9 +185,10 @@ def bench_shioaji(ticks: int, rounds: int, as_json: bool) -> None:
     and prints ticks/s and per-tick p50/p99/max in microseconds (target: p99 <= 10 us,
     >= 200,000 ticks/s), the same for five-level stock books (bidask_*), and constructing
     QuoteReceived alone (event_only_*) with each figure's ratio to it. Medians over rounds;
-    GC runs as it does live and its collections are reported. Runs offline: no login, no
-    network.
+    GC runs as it does in `hft live` (start-up heap frozen) and its collections are
+    reported. Runs offline: no login, no network.
     """
     from hft.app.bootstrap import shioaji as wiring  # noqa: PLC0415 - keeps `hft` SDK-free
 
+    freeze_startup_heap()
     click.echo(json.dumps(wiring.quote_bench(ticks, rounds)))
