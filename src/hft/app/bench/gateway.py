@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hft.app.bench.floor import build_and_encode_floor_s
 from hft.app.bench.stats import GcPauses, percentile_us
 from hft.app.bootstrap.session import build_sim
 from hft.app.bootstrap.sim import SimConfig
@@ -53,6 +54,7 @@ def bench_gateway(intents: int, policy: str, base: Path | None = None) -> dict[s
         cpu = time.process_time() - cpu_started
         counters = gateway.core.counters
         gateway.close()
+        logged, floor_s = build_and_encode_floor_s(Path(tmp) / "wal")
     pipeline, acks = counters.pipeline_samples_ns, counters.ack_samples_ns
     return {
         "intents": intents,
@@ -66,6 +68,9 @@ def bench_gateway(intents: int, policy: str, base: Path | None = None) -> dict[s
         "ack_p99_us": percentile_us(acks, 0.99),
         "gc_pause_max_ms": gc_pauses.max_ms,
         "wall_s": round(wall, 3),
+        "log_events_per_intent": round(logged / intents, 2),
+        "floor_intents_per_s": round(intents / floor_s),
+        "intents_per_cpu_s_vs_floor": round(floor_s / cpu, 3),
     }
 
 
