@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from hft.adapters.wal import read_frames
-from hft.app.bench.floor import build_and_encode_floor_s, frame_plans
+from hft.app.bench.floor import floor_s_per_event, frame_plans
 from hft.app.bootstrap.codec import default_codec
 from hft.app.sim import SimRun, run_sim
 
@@ -30,13 +30,23 @@ def test_rebuilt_events_encode_to_the_logged_bytes_frame_by_frame(tmp_path: Path
         assert codec.encode([cls(**fields) for cls, fields in plan]) == bytes(payload)
 
 
-def test_the_floor_counts_every_logged_event_once(tmp_path: Path) -> None:
-    """The floor's event count is the log's, and its time is a positive number of seconds."""
+def test_a_sample_takes_whole_frames_from_the_start_until_it_holds_enough(
+    tmp_path: Path,
+) -> None:
+    """`sample` events are taken as the log's first whole frames; no sample takes them all."""
     wal = _recorded(tmp_path)
-    logged = sum(frame.count for frame in read_frames(str(wal)))
-    events, seconds = build_and_encode_floor_s(wal)
-    assert events == logged
-    assert 0 < seconds < 60
+    counts = [frame.count for frame in read_frames(str(wal))]
+    whole = frame_plans(wal)
+    assert [len(plan) for plan in whole] == counts
+    sampled = frame_plans(wal, sample=50)
+    taken = [len(plan) for plan in sampled]
+    assert taken == counts[: len(taken)]
+    assert sum(taken[:-1]) < 50 <= sum(taken)
+
+
+def test_the_floor_is_a_positive_time_per_event(tmp_path: Path) -> None:
+    """Seconds per event: positive, and far below a millisecond for any event."""
+    assert 0 < floor_s_per_event(_recorded(tmp_path)) < 1e-3
 
 
 def test_bench_gateway_reports_its_floor_beside_its_rate() -> None:

@@ -22,14 +22,16 @@ from hft.app.bootstrap.replay import read_event_frames
 from hft.domain.events import DomainEvent
 
 ROUNDS = 3
+SAMPLE_EVENTS = 100_000
 
 
-def build_and_encode_floor_s(log_dir: Path) -> tuple[int, float]:
-    """`(events, seconds)`: the best of `ROUNDS` timings of rebuilding and encoding every
-    event in the log at `log_dir`, one encode call per frame as written. The collector is
-    off while timing: the floor is an upper bound on speed, never lowered by the run's heap."""
+def floor_s_per_event(log_dir: Path, sample: int = SAMPLE_EVENTS) -> float:
+    """Seconds per event, the best of `ROUNDS` timings of rebuilding and encoding the log's
+    first frames (at least `sample` events, or all), one encode call per frame as written.
+    The collector is off while timing: the floor is an upper bound on speed, never lowered
+    by the run's heap. A steady workload's first frames stand for the rest of its log."""
     codec = default_codec()
-    plans = frame_plans(log_dir)
+    plans = frame_plans(log_dir, sample)
     best = float("inf")
     collecting = gc.isenabled()
     gc.disable()
@@ -42,15 +44,20 @@ def build_and_encode_floor_s(log_dir: Path) -> tuple[int, float]:
     finally:
         if collecting:
             gc.enable()
-    return sum(len(plan) for plan in plans), best
+    return best / sum(len(plan) for plan in plans)
 
 
 Plan = list[tuple[type[DomainEvent], dict[str, Any]]]
 
 
-def frame_plans(log_dir: Path) -> list[Plan]:
-    """Per frame of the log, each event's class and fields: what the floor rebuilds."""
-    return [
-        [(type(e), attrs.asdict(e, recurse=False)) for e in events]
-        for _, events in read_event_frames(log_dir)
-    ]
+def frame_plans(log_dir: Path, sample: int | None = None) -> list[Plan]:
+    """Per frame of the log (the first frames holding `sample` events, when given), each
+    event's class and fields: what the floor rebuilds."""
+    plans: list[Plan] = []
+    taken = 0
+    for _, events in read_event_frames(log_dir):
+        if sample is not None and taken >= sample:
+            break
+        plans.append([(type(e), attrs.asdict(e, recurse=False)) for e in events])
+        taken += len(events)
+    return plans

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hft.app.bench.floor import build_and_encode_floor_s
+from hft.app.bench.floor import floor_s_per_event
 from hft.app.bench.gateway import ROOMY
 from hft.app.bench.stats import GcPauses, percentile_us
 from hft.app.bootstrap.session import build_sim
@@ -49,7 +49,8 @@ def bench_session(quotes: int, policy: str, base: Path | None = None) -> dict[st
         counters = wiring.gateway.core.counters
         events = wiring.gateway.core.appended_seq
         wiring.gateway.close()
-        _, floor_s = build_and_encode_floor_s(Path(tmp) / "wal")
+        peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        floor_s = events * floor_s_per_event(Path(tmp) / "wal")
     samples = counters.pipeline_samples_ns
     cancels = strategy.cancels
     orders = counters.dispatched - cancels
@@ -66,7 +67,7 @@ def bench_session(quotes: int, policy: str, base: Path | None = None) -> dict[st
         "submit_p50_us": percentile_us(samples, 0.50),
         "submit_p99_us": percentile_us(samples, 0.99),
         "gc_pause_max_ms": gc_pauses.max_ms,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb,
         "wall_s": round(wall, 3),
         "floor_orders_per_s": round(orders / floor_s),
         "orders_per_cpu_s_vs_floor": round(floor_s / cpu, 3),
