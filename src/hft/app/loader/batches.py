@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from hft.app.loader.frame_projector import Decode, FrameProjector
+from hft.app.loader.handoff import SpilledBatch, spill
 from hft.app.loader.rows import ColumnBatch
 from hft.ports.segments import RawFrame, SegmentSource
 
@@ -31,30 +34,37 @@ def build_batch(
 
 _worker_source: SegmentSource | None = None
 _worker_projector: FrameProjector | None = None
+_worker_spill_dir: Path | None = None
 
 
-def init_worker(source_factory: Callable[[], SegmentSource]) -> None:
-    """Process-pool initializer: each worker opens the WAL read-only once, and exits by itself
-    if the loader that started it dies (a SIGKILLed parent leaves no orphan workers)."""
-    global _worker_source, _worker_projector  # noqa: PLW0603 (one source per worker process)
+def init_worker(source_factory: Callable[[], SegmentSource], spill_dir: Path) -> None:
+    """Process-pool initializer: each worker opens the WAL read-only once, hands its batches
+    over through files in `spill_dir` (see `hft.app.loader.handoff`), and exits by itself if
+    the loader that started it dies (a SIGKILLed parent leaves no orphan workers and no spill
+    files)."""
+    global _worker_source, _worker_projector, _worker_spill_dir  # noqa: PLW0603 (one per worker)
     _worker_source = source_factory()
     _worker_projector = FrameProjector()
+    _worker_spill_dir = spill_dir
     parent = os.getppid()
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    threading.Thread(target=_exit_with_parent, args=(parent, spill_dir), daemon=True).start()
 
 
-def _exit_with_parent(parent: int, poll_s: float = 0.5) -> None:
+def _exit_with_parent(parent: int, spill_dir: Path, poll_s: float = 0.5) -> None:
     while os.getppid() == parent:
         time.sleep(poll_s)
+    shutil.rmtree(spill_dir, ignore_errors=True)
     os._exit(0)
 
 
-def segment_batch_in_worker(segment_id: str, skip_through: int) -> ColumnBatch:
-    """Runs in a worker process: read and project one sealed segment."""
-    if _worker_source is None or _worker_projector is None:
+def segment_batch_in_worker(segment_id: str, skip_through: int) -> SpilledBatch:
+    """Runs in a worker process: read and project one sealed segment, and spill its columns
+    for the loader (`hft.app.loader.handoff.unspill` reads them back)."""
+    if _worker_source is None or _worker_projector is None or _worker_spill_dir is None:
         raise RuntimeError("loader worker used before init_worker")
     source = _worker_source
     frames = source.read_frames(segment_id)
-    return build_batch(
+    batch = build_batch(
         source.log_id, frames, source.decode, _worker_projector, skip_through=skip_through
     )
+    return spill(batch, _worker_spill_dir / f"{segment_id}-{skip_through}.arrow")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +26,7 @@ import attrs
 
 from hft.app.loader.batches import build_batch, init_worker, segment_batch_in_worker
 from hft.app.loader.frame_projector import FrameProjector
+from hft.app.loader.handoff import SpilledBatch, make_spill_dir, unspill
 from hft.app.loader.projection import TABLE_NAMES
 from hft.app.loader.rows import ColumnBatch, DeadLetter
 from hft.app.loader.state import LoaderState
@@ -207,23 +209,27 @@ class Loader:
     ) -> Iterator[Member]:
         context = multiprocessing.get_context("spawn")
         workers = max(1, self._config.workers)
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=init_worker, initargs=(factory,)
-        ) as pool:
-            in_flight: deque[tuple[SealedSegmentInfo, Any, Future[ColumnBatch]]] = deque()
-            for segment in pending:
-                claim = self._claims.try_claim(segment.segment_id)
-                if claim is None:
-                    continue
-                future = pool.submit(segment_batch_in_worker, segment.segment_id, skip)
-                in_flight.append((segment, claim, future))
-                # Deep enough that workers keep building while this process inserts a unit.
-                if len(in_flight) >= workers + _AHEAD_SEGMENTS:
+        spill_dir = make_spill_dir()
+        try:
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=init_worker, initargs=(factory, spill_dir)
+            ) as pool:
+                in_flight: deque[tuple[SealedSegmentInfo, Any, Future[SpilledBatch]]] = deque()
+                for segment in pending:
+                    claim = self._claims.try_claim(segment.segment_id)
+                    if claim is None:
+                        continue
+                    future = pool.submit(segment_batch_in_worker, segment.segment_id, skip)
+                    in_flight.append((segment, claim, future))
+                    # Deep enough that workers keep building while this process inserts a unit.
+                    if len(in_flight) >= workers + _AHEAD_SEGMENTS:
+                        done = in_flight.popleft()
+                        yield Member(done[0], done[1], unspill(done[2].result()))
+                while in_flight:
                     done = in_flight.popleft()
-                    yield Member(done[0], done[1], done[2].result())
-            while in_flight:
-                done = in_flight.popleft()
-                yield Member(done[0], done[1], done[2].result())
+                    yield Member(done[0], done[1], unspill(done[2].result()))
+        finally:
+            shutil.rmtree(spill_dir, ignore_errors=True)
 
     def _recovered_units(self, sealed: Sequence[SealedSegmentInfo]) -> tuple[list[Unit], set[str]]:
         """Units a crash left in flight, rebuilt exactly (same segments, same skip), and every
