@@ -23,6 +23,7 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 
+from hft.app.loader.array_builders import repeat
 from hft.app.loader.arrow_columns import columns_to_arrow
 from hft.app.loader.projection import TABLES, TableSpec
 from hft.app.loader.rows import ColumnBatch, DeadLetter, PoisonRecordError, Projector
@@ -225,7 +226,7 @@ class FrameProjector:
                 chunks.setdefault(table, []).append(columns_to_arrow(table, cols))
         for table, parts in chunks.items():
             cols = _concat(parts)
-            log_id = pa.repeat(pa.scalar(batch.log_id, pa.string()), len(cols["seq"]))
+            log_id = repeat(batch.log_id, pa.string(), len(cols["seq"]))
             batch.columns[table] = {"log_id": log_id, **cols}
 
     def _to_reference(

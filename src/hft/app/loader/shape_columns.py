@@ -10,15 +10,24 @@ the poison records.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from typing import Any
 
 import attrs
 import msgspec
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from hft.app.loader.array_builders import (
+    booleans,
+    from_numpy,
+    integers,
+    is_integer_type,
+    nonempty,
+    repeat,
+    strings,
+)
 from hft.app.loader.projection import BOOL, I64, STR, TABLES, U16, U32, U64, Col, TableSpec
 from hft.app.loader.rows import PoisonRecordError
 from hft.app.loader.wire_shapes import INT, WireShape
@@ -128,14 +137,18 @@ class ShapeColumns:
         self._plan = plan
         self._records = records
         self._count = len(records)
-        # One C-level transpose: values[i] holds field i of every record.
-        self._values = list(zip(*map(msgspec.structs.astuple, records), strict=True))
+        # Fields are read column by column (map of an attrgetter, consumed in C): cheaper than
+        # transposing every record into a tuple first, and fields no column reads cost nothing.
+        self._fields = tuple(map(attrgetter, plan.shape.fields))
         self._cache: dict[tuple[int, Any], Any] = {}
         self._head: Columns = {
-            "seq": _from_numpy(np.fromiter(seqs, np.uint64, self._count), _SEQ),
-            "ts_event": _timestamps(self._values[plan.ts_event]),
-            "ts_init": _timestamps(self._values[plan.ts_init]),
+            "seq": from_numpy(np.fromiter(seqs, np.uint64, self._count), _SEQ),
+            "ts_event": _timestamps(self._values(plan.ts_event), self._count),
+            "ts_init": _timestamps(self._values(plan.ts_init), self._count),
         }
+
+    def _values(self, field: int) -> Iterator[Any]:
+        return map(self._fields[field], self._records)
 
     def tables(self) -> dict[str, Columns]:
         """Table name -> columns (head columns first, then the table's, in declared order)."""
@@ -154,11 +167,11 @@ class ShapeColumns:
         if source.payload:
             return self._payloads()
         if source.field is None:
-            return pa.repeat(pa.scalar(source.constant, source.arrow), self._count)
+            return repeat(source.constant, source.arrow, self._count)
         key = (source.field, source.arrow)
         array = self._cache.get(key)
         if array is None:
-            array = _column(self._values[source.field], source, self._count)
+            array = _column(self._values(source.field), source, self._count)
             self._cache[key] = array
         return array
 
@@ -167,36 +180,24 @@ class ShapeColumns:
         return utf8_lines(_LINES.encode_lines(self._records), self._count)
 
 
-def _column(values: Sequence[Any], source: Source, count: int) -> Any:
-    dtype = _NUMPY.get(source.arrow)
-    if dtype is not None and source.fill is None:
-        # numpy reads Python ints about twice as fast as pyarrow, and refuses (OverflowError)
-        # any value its dtype cannot hold, as pyarrow does.
-        return _from_numpy(np.fromiter(values, dtype, count), source.arrow)
-    array = pa.array(values, source.arrow)
-    if source.fill is not None and array.null_count:
-        array = array.fill_null(source.fill)
-    return array
+def _column(values: Iterator[Any], source: Source, count: int) -> Any:
+    if source.fill is None and is_integer_type(source.arrow):
+        return integers(values, source.arrow, count)
+    listed = list(values)
+    if source.fill is not None and None in listed:
+        listed = [source.fill if v is None else v for v in listed]
+    if is_integer_type(source.arrow):
+        return integers(listed, source.arrow, count)
+    if source.arrow == pa.bool_():
+        return booleans(listed)
+    return strings(listed) if source.arrow == pa.string() else pa.array(listed, source.arrow)
 
 
-_NUMPY = {
-    pa.int64(): np.int64,
-    pa.uint64(): np.uint64,
-    pa.uint32(): np.uint32,
-    pa.uint16(): np.uint16,
-}
-
-
-def _timestamps(values: Sequence[int]) -> Any:
-    array = np.fromiter(values, np.int64, len(values))
+def _timestamps(values: Iterator[int], count: int) -> Any:
+    array = np.fromiter(values, np.int64, count)
     if len(array) and array.min() < 0:
         raise PoisonRecordError("a timestamp before 1970 does not fit DateTime64")
-    return _from_numpy(array, _TIMESTAMP)
-
-
-def _from_numpy(array: Any, arrow_type: Any) -> Any:
-    """The numpy buffer as an Arrow array of `arrow_type`, zero-copy, no type inference."""
-    return pa.Array.from_buffers(arrow_type, len(array), [None, pa.py_buffer(array)])
+    return from_numpy(array, _TIMESTAMP)
 
 
 def utf8_lines(data: bytes, count: int) -> Any:
@@ -215,7 +216,7 @@ def utf8_lines(data: bytes, count: int) -> Any:
 
 
 def _keep_nonempty(cols: Columns, name: str) -> Columns:
-    mask = pc.not_equal(cols[name], "")
-    if pc.all(mask).as_py():
+    mask = nonempty(cols[name])
+    if mask.true_count == len(mask):
         return cols
     return {k: v.filter(mask) for k, v in cols.items()}
