@@ -57,6 +57,31 @@ def _exit_with_parent(parent: int, spill_dir: Path, poll_s: float = 0.5) -> None
     os._exit(0)
 
 
+def read_tail(source: SegmentSource, from_seq: int, max_records: int) -> list[RawFrame]:
+    """The frames holding seqs >= `from_seq` written so far, until about `max_records` events."""
+    frames: list[RawFrame] = []
+    events = 0
+    for frame in source.tail_frames(from_seq):
+        frames.append(frame)
+        events += frame.count
+        if events >= max_records:
+            break
+    return frames
+
+
+def tail_batch_in_worker(from_seq: int, max_records: int) -> SpilledBatch:
+    """Runs in a worker process: the rows of the tail from `from_seq` (as `Loader.load_tail`
+    builds them), spilled for the loader."""
+    if _worker_source is None or _worker_projector is None or _worker_spill_dir is None:
+        raise RuntimeError("loader worker used before init_worker")
+    source = _worker_source
+    frames = read_tail(source, from_seq, max_records)
+    batch = build_batch(
+        source.log_id, frames, source.decode, _worker_projector, skip_through=from_seq - 1
+    )
+    return spill(batch, _worker_spill_dir / f"tail-{from_seq}.arrow")
+
+
 def segment_batch_in_worker(segment_id: str, skip_through: int) -> SpilledBatch:
     """Runs in a worker process: read and project one sealed segment, and spill its columns
     for the loader (`hft.app.loader.handoff.unspill` reads them back)."""

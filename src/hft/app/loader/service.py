@@ -24,7 +24,13 @@ from typing import Any
 
 import attrs
 
-from hft.app.loader.batches import build_batch, init_worker, segment_batch_in_worker
+from hft.app.loader.batches import (
+    build_batch,
+    init_worker,
+    read_tail,
+    segment_batch_in_worker,
+    tail_batch_in_worker,
+)
 from hft.app.loader.frame_projector import FrameProjector
 from hft.app.loader.handoff import SpilledBatch, make_spill_dir, unspill
 from hft.app.loader.projection import TABLE_NAMES
@@ -116,11 +122,13 @@ class Loader:
         self._projector = FrameProjector()
         self._dsn = dsn
         self._sleep = time.sleep
+        self._prefetched_tail: tuple[int, ColumnBatch] | None = None
 
     def load_sealed(self) -> LoadResult:
         """Load every sealed segment not yet shipped (and not claimed by another loader)."""
         result = LoadResult(self._dsn, self._source.log_id)
         started = time.perf_counter()
+        self._prefetched_tail = None
         sealed = self._source.sealed_segments()
         recovered, taken = self._recovered_units(sealed)
         pending = [
@@ -148,24 +156,32 @@ class Loader:
         events it loaded. Sealed segments it covers are still loaded later; their tokens differ,
         so readers dedup those rows by key (FINAL)."""
         start = max(self._state.tail_seq(), self._last_sealed_shipped()) + 1
-        frames, events = [], 0
-        for frame in self._source.tail_frames(start):
-            frames.append(frame)
-            events += frame.count
-            if events >= self._config.tail_max_records:
-                break
-        if not frames:
+        batch = self._take_prefetched_tail(start) or self._tail_batch(start)
+        if batch is None:
             return 0
-        source = self._source
-        batch = build_batch(
-            source.log_id, frames, source.decode, self._projector, skip_through=start - 1
-        )
         unit = f"tail-{batch.first_seq:020d}-{batch.last_seq:020d}"
         result.retries += self._insert(unit, batch)
         self._state.write_dead_letters(unit, batch.dead_letters)
         self._state.set_tail_seq(batch.last_seq)
         result.add(batch)
         return batch.events
+
+    def _tail_batch(self, start: int) -> ColumnBatch | None:
+        source = self._source
+        frames = read_tail(source, start, self._config.tail_max_records)
+        if not frames:
+            return None
+        return build_batch(
+            source.log_id, frames, source.decode, self._projector, skip_through=start - 1
+        )
+
+    def _take_prefetched_tail(self, start: int) -> ColumnBatch | None:
+        """The tail a worker built while the sealed segments loaded, if it starts at `start`
+        and holds any frame (else the tail is read here: it may have grown since)."""
+        prefetched, self._prefetched_tail = self._prefetched_tail, None
+        if prefetched is None or prefetched[0] != start or prefetched[1].last_seq < start:
+            return None
+        return prefetched[1]
 
     def loaded_through(self) -> int:
         """The highest sequence number known to be in the store (tail or shipped segment)."""
@@ -225,11 +241,20 @@ class Loader:
                     if len(in_flight) >= workers + _AHEAD_SEGMENTS:
                         done = in_flight.popleft()
                         yield Member(done[0], done[1], unspill(done[2].result()))
+                # The tail after these segments is built meanwhile (see `load_tail`).
+                tail_start = self._tail_start_after(pending)
+                tail = pool.submit(tail_batch_in_worker, tail_start, self._config.tail_max_records)
                 while in_flight:
                     done = in_flight.popleft()
                     yield Member(done[0], done[1], unspill(done[2].result()))
+                self._prefetched_tail = (tail_start, unspill(tail.result()))
         finally:
             shutil.rmtree(spill_dir, ignore_errors=True)
+
+    def _tail_start_after(self, pending: list[SealedSegmentInfo]) -> int:
+        """Where `load_tail` starts once `pending` is shipped."""
+        last = max((s.last_seq for s in pending), default=0)
+        return max(self._state.tail_seq(), self._last_sealed_shipped(), last) + 1
 
     def _recovered_units(self, sealed: Sequence[SealedSegmentInfo]) -> tuple[list[Unit], set[str]]:
         """Units a crash left in flight, rebuilt exactly (same segments, same skip), and every
