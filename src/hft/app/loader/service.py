@@ -137,7 +137,8 @@ class Loader:
             if s.segment_id not in taken and not self._state.is_shipped(s.segment_id)
         ]
         skip = self._state.tail_seq()
-        fresh = group(self._members(pending, skip), self._config.unit_events, skip)
+        expected = sum(max(0, s.last_seq - max(s.first_seq - 1, skip)) for s in pending)
+        fresh = group(self._members(pending, skip), self._config.unit_events, skip, expected)
         for unit in itertools.chain(recovered, fresh):
             try:
                 retries, batch = self._ship(unit)
