@@ -15,6 +15,7 @@ from typing import Any
 
 from hft.app.bootstrap import clickhouse as ch
 from hft.app.bootstrap import wal as walboot
+from hft.app.loader.batches import stop_pool_server
 from hft.app.loader.run import build_loader, load_run, run_paths
 from hft.app.loader.sample import sample_events, write_sample_wal
 from hft.app.loader.service import LoaderConfig, LoadResult
@@ -140,6 +141,7 @@ def follow_and_report(run_dir: Path, progress: Path) -> None:
                     stop.wait(0.02)
         finally:
             store.close()
+            stop_pool_server()
 
 
 def _lags(appended: list[tuple[float, int]], loaded: list[tuple[float, int]]) -> list[float]:

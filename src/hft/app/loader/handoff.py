@@ -41,8 +41,16 @@ class SpilledBatch:
     dead_letters: list[DeadLetter]
 
 
+SPILL_ROOT_ENV = "HFT_LOADER_SPILL_ROOT"
+"""Environment variable naming the directory spill directories go under (else tmpfs)."""
+
+
 def spill_root() -> Path:
-    """Where spill directories go: tmpfs `/dev/shm` when writable, else the temp directory."""
+    """Where spill directories go: `$HFT_LOADER_SPILL_ROOT` when set, else tmpfs `/dev/shm`
+    when writable, else the temp directory."""
+    configured = os.environ.get(SPILL_ROOT_ENV)
+    if configured:
+        return Path(configured)
     shm = Path("/dev/shm")  # noqa: S108 (a private mkdtemp directory is made under it)
     if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
         return shm

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from hft.app.bootstrap import clickhouse as ch
+from hft.app.loader.batches import start_pool_server, stop_pool_server
 from hft.app.loader.service import Loader, LoaderConfig, LoaderGaveUpError, LoadResult
 from hft.app.loader.state import LoaderState
 
@@ -45,6 +46,7 @@ def build_loader(
     paths: RunPaths, dsn: str, config: LoaderConfig | None = None
 ) -> tuple[Loader, ch.ClickHouseStore]:
     """A loader over the run's WAL into `dsn` (schema applied first, idempotently)."""
+    factory = ch.segment_source_factory(paths.wal_dir)
     store = ch.open_store(dsn)
     ch.schema_migrator(store).apply()
     state = LoaderState(paths.state_dir)
@@ -54,7 +56,7 @@ def build_loader(
         store,
         state,
         config=config,
-        source_factory=ch.segment_source_factory(paths.wal_dir),
+        source_factory=factory,
         dsn=dsn,
     )
     return loader, store
@@ -78,17 +80,22 @@ def load_run(
     paths = run_paths(run_dir, state_dir)
     target = ch.resolve_dsn(dsn, paths.run_dir)
     config = LoaderConfig(workers=workers, retry_budget_s=retry_budget_s)
-    loader, store = _open_with_retry(paths, target, config, None)
+    # Worker processes fork from a server that imports while the schema is applied.
+    start_pool_server(ch.segment_source_factory(paths.wal_dir))
     try:
-        result = loader.load_sealed()
-        started = time.perf_counter() - result.wall_s
-        while loader.load_tail(result):
-            pass
-        result.wall_s = time.perf_counter() - started
-        loader.save_stats(result)
-        return result
+        loader, store = _open_with_retry(paths, target, config, None)
+        try:
+            result = loader.load_sealed()
+            started = time.perf_counter() - result.wall_s
+            while loader.load_tail(result):
+                pass
+            result.wall_s = time.perf_counter() - started
+            loader.save_stats(result)
+            return result
+        finally:
+            store.close()
     finally:
-        store.close()
+        stop_pool_server()
 
 
 def query_run(run_dir: Path, sql: str, dsn: str | None = None) -> list[tuple[Any, ...]]:
@@ -126,6 +133,22 @@ def follow_run(
     paths = run_paths(run_dir, state_dir)
     target = ch.resolve_dsn(dsn, paths.run_dir)
     config = LoaderConfig(workers=workers, retry_budget_s=None)
+    start_pool_server(ch.segment_source_factory(paths.wal_dir))
+    try:
+        return _follow(paths, target, config, stop=stop, poll_s=poll_s, idle_exit_s=idle_exit_s)
+    finally:
+        stop_pool_server()
+
+
+def _follow(
+    paths: RunPaths,
+    target: str,
+    config: LoaderConfig,
+    *,
+    stop: threading.Event | None,
+    poll_s: float,
+    idle_exit_s: float | None,
+) -> LoadResult:
     loader, store = _open_with_retry(paths, target, config, stop)
     stop = stop or threading.Event()
     total = LoadResult(target, "")

@@ -14,7 +14,6 @@ which ends in (log_id, seq).
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import shutil
 import time
 from collections import deque
@@ -27,6 +26,7 @@ import attrs
 from hft.app.loader.batches import (
     build_batch,
     init_worker,
+    pool_context,
     read_tail,
     segment_batch_in_worker,
     tail_batch_in_worker,
@@ -224,7 +224,7 @@ class Loader:
         skip: int,
         factory: Callable[[], SegmentSource],
     ) -> Iterator[Member]:
-        context = multiprocessing.get_context("spawn")
+        context = pool_context(factory)
         workers = max(1, self._config.workers)
         spill_dir = make_spill_dir()
         try:
