@@ -367,3 +367,18 @@ def test_a_second_amend_before_the_first_is_settled_is_refused_and_retryable() -
     assert rig.status("i3") == "REJECTED"
     assert rig.events_named("IntentRejected")[-1].reason.value == "AMEND_IN_FLIGHT"
     assert rig.exposure_total() == 3 * LOT_NOTIONAL  # the first amend's delta, held once
+
+
+def test_cancel_requests_are_forgotten_once_carried_out() -> None:
+    """The open-request index holds only requests still open: a long session that cancels
+    every order does not grow it by one entry per order."""
+    rig = Rig()
+    for i in range(5):
+        rig.submit(price=PX - 50_000 * (i + 1))
+    rig.settle()
+    for i in range(1, 6):
+        rig.submit(intent_type=IntentType.CANCEL, target_intent_id=f"i{i}", price=None, qty=0)
+    rig.settle()
+    assert all(rig.status(f"i{i}") == "CANCELLED" for i in range(1, 6))
+    assert all(rig.status(f"i{i}") == "COMPLETED" for i in range(6, 11))
+    assert rig.gateway.reports.requests == {}

@@ -205,7 +205,11 @@ class ReportHandler:
         taken = self._open_requests(target_id, kind)
         gone = {r.intent_id for r in taken}
         self.core.amends_charged -= gone  # settled by the venue: nothing left to roll back
-        self.requests[target_id] = [i for i in self.requests.get(target_id, []) if i not in gone]
+        left = [i for i in self.requests.get(target_id, []) if i not in gone]
+        if left:
+            self.requests[target_id] = left
+        else:  # one entry per order ever cancelled would grow without bound in a live session
+            self.requests.pop(target_id, None)
         return taken
 
     def _complete_requests(self, target_id: str, kind: IntentType, now: int) -> None:
