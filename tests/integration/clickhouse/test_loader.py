@@ -18,24 +18,12 @@ from hft.domain.errors import UnknownEventType
 from hft.domain.events import DomainEvent, register
 from hft.ports.segments import RawFrame, SealedSegmentInfo
 from tests.integration.clickhouse.walfixtures import (
-    actual_digests,
     append_poison_frame,
-    expected_digests,
     sample_run,
+    store_digests,
+    stored_digests,
+    wal_digests,
 )
-
-
-def _digests(run_dir: Path) -> dict[str, tuple[int, int, int]]:
-    store = ch.open_store(ch.embedded_dsn(run_dir))
-    try:
-        return {k: (d.rows, d.distinct_rows, d.seq_sum) for k, d in actual_digests(store).items()}
-    finally:
-        store.close()
-
-
-def _as_expected(expected: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int, int]]:
-    """No duplicates even physically: rows == distinct rows == expected count."""
-    return {k: (n, n, s) for k, (n, s) in expected.items()}
 
 
 def test_every_event_lands_in_events_and_its_typed_tables(tmp_path: Path) -> None:
@@ -45,8 +33,8 @@ def test_every_event_lands_in_events_and_its_typed_tables(tmp_path: Path) -> Non
     result = load_run(tmp_path, workers=1)
     assert result.events == last == 3_000
     assert result.segments >= 2
-    digests = _digests(tmp_path)
-    assert digests == _as_expected(expected_digests(tmp_path / "wal"))
+    digests = stored_digests(tmp_path)
+    assert digests == wal_digests(tmp_path / "wal")
     assert digests["events"][0] == 3_000
     for table in ("market_quotes", "intent_events", "orders", "fills", "rejects", "positions"):
         assert digests[table][0] > 0, table
@@ -62,7 +50,7 @@ def test_loading_twice_and_after_lost_markers_inserts_nothing_twice(tmp_path: Pa
     shutil.rmtree(run_paths(tmp_path).state_dir)
     again = load_run(tmp_path)
     assert again.events == 2_000
-    assert _digests(tmp_path) == _as_expected(expected_digests(tmp_path / "wal"))
+    assert stored_digests(tmp_path) == wal_digests(tmp_path / "wal")
 
 
 def test_two_workers_load_the_same_rows_as_one(tmp_path: Path) -> None:
@@ -70,7 +58,7 @@ def test_two_workers_load_the_same_rows_as_one(tmp_path: Path) -> None:
     sample_run(tmp_path, 2_500)
     result = load_run(tmp_path, workers=2)
     assert result.events == 2_500
-    assert _digests(tmp_path) == _as_expected(expected_digests(tmp_path / "wal"))
+    assert stored_digests(tmp_path) == wal_digests(tmp_path / "wal")
 
 
 def test_poison_frame_goes_to_dead_letters_once_and_is_counted(tmp_path: Path) -> None:
@@ -89,8 +77,8 @@ def test_poison_frame_goes_to_dead_letters_once_and_is_counted(tmp_path: Path) -
     assert [(d.first_seq, d.count) for d in flat] == [(bad_seq, 1)]
     assert "NoSuchEvent" in flat[0].reason
     assert load_status(tmp_path).dead_letters == 1
-    expected = expected_digests(tmp_path / "wal", skip=frozenset({bad_seq}))
-    assert _digests(tmp_path) == _as_expected(expected)
+    expected = wal_digests(tmp_path / "wal", skip=frozenset({bad_seq}))
+    assert stored_digests(tmp_path) == expected
 
 
 @register("LoaderTestLateEvent", 1)
@@ -206,7 +194,6 @@ def test_a_unit_cut_off_while_marking_is_redone_exactly_even_after_more_segments
         loader.load_sealed()
         loader.load_tail(loader.load_sealed())
         assert fresh.units_in_flight() == {}
-        found = {k: (d.rows, d.distinct_rows, d.seq_sum) for k, d in actual_digests(store).items()}
-        assert found == _as_expected(expected_digests(paths.wal_dir))
+        assert store_digests(store) == wal_digests(paths.wal_dir)
     finally:
         store.close()

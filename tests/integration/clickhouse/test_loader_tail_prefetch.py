@@ -6,24 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from hft.app.bootstrap import clickhouse as ch
 from hft.app.loader.run import load_run, run_paths
 from hft.app.loader.service import Loader
 from hft.app.loader.state import LoaderState
 from tests.integration.clickhouse.walfixtures import (
-    actual_digests,
     append_poison_frame,
-    expected_digests,
     sample_run,
+    stored_digests,
+    wal_digests,
 )
-
-
-def _digests(run_dir: Path) -> dict[str, tuple[int, int, int]]:
-    store = ch.open_store(ch.embedded_dsn(run_dir))
-    try:
-        return {k: (d.rows, d.distinct_rows, d.seq_sum) for k, d in actual_digests(store).items()}
-    finally:
-        store.close()
 
 
 def test_a_prefetched_tail_loads_the_same_rows_and_dead_letters(
@@ -51,8 +42,8 @@ def test_a_prefetched_tail_loads_the_same_rows_and_dead_letters(
     assert result.events == 2_540
     letters = LoaderState(run_paths(tmp_path).state_dir).dead_letters()
     assert [(d.first_seq, d.count) for found in letters.values() for d in found] == [(bad_seq, 1)]
-    expected = expected_digests(tmp_path / "wal", skip=frozenset({bad_seq}))
-    assert _digests(tmp_path) == {k: (n, n, s) for k, (n, s) in expected.items()}
+    expected = wal_digests(tmp_path / "wal", skip=frozenset({bad_seq}))
+    assert stored_digests(tmp_path) == expected
 
 
 def test_a_tail_that_grew_after_the_prefetch_is_read_again(tmp_path: Path) -> None:
@@ -64,5 +55,4 @@ def test_a_tail_that_grew_after_the_prefetch_is_read_again(tmp_path: Path) -> No
     second = load_run(tmp_path, workers=2)
     assert first.events + second.events == 2_300
     assert load_run(tmp_path, workers=2).events == 0
-    expected = expected_digests(tmp_path / "wal")
-    assert _digests(tmp_path) == {k: (n, n, s) for k, (n, s) in expected.items()}
+    assert stored_digests(tmp_path) == wal_digests(tmp_path / "wal")

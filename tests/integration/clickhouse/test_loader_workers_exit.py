@@ -13,6 +13,7 @@ import pytest
 
 from hft.app.loader.handoff import SPILL_ROOT_ENV
 from hft.app.loader.run import load_run
+from tests.integration.clickhouse.procs import children, running
 from tests.integration.clickhouse.walfixtures import sample_run
 
 
@@ -20,23 +21,10 @@ def _descendants(pid: int) -> set[int]:
     found: set[int] = set()
     todo = [pid]
     while todo:
-        parent = todo.pop()
-        try:
-            text = Path(f"/proc/{parent}/task/{parent}/children").read_text()
-        except OSError:
-            continue
-        kids = {int(p) for p in text.split()}
+        kids = set(children(todo.pop()))
         found |= kids
         todo.extend(kids)
     return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _is_resource_tracker(pid: int) -> bool:
@@ -52,7 +40,7 @@ def _children_running() -> set[int]:
     """This process's live descendants but the resource tracker (other tests in this process
     may have left processes of their own: compare before and after)."""
     pids = _descendants(os.getpid())
-    return {p for p in pids if _running(p) and not _is_resource_tracker(p)}
+    return {p for p in pids if running(p) and not _is_resource_tracker(p)}
 
 
 def test_a_load_leaves_no_process_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,10 +82,10 @@ def test_workers_exit_and_spill_files_go_when_the_loader_is_sigkilled(tmp_path: 
     loader.wait(timeout=60)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and (
-        any(_running(p) for p in family) or list(spill.iterdir())
+        any(running(p) for p in family) or list(spill.iterdir())
     ):
         time.sleep(0.1)
     assert len(family) >= 3  # the fork server and two workers at least
     assert spilled  # the pool's spill directory was there while it ran
-    assert [p for p in family if _running(p)] == []
+    assert [p for p in family if running(p)] == []
     assert list(spill.iterdir()) == []

@@ -26,11 +26,12 @@ from hft.app.loader.run import build_loader, run_paths
 from hft.app.loader.sample import sample_events
 from hft.app.loader.service import LoaderConfig, LoadResult
 from hft.ports.analytics import AnalyticsStore, TableDigest
+from tests.integration.clickhouse.procs import children, running
 from tests.integration.clickhouse.walfixtures import (
     SMALL_SEGMENT,
-    actual_digests,
-    expected_digests,
     sample_run,
+    stored_digests,
+    wal_digests,
 )
 
 
@@ -38,18 +39,6 @@ def _hft(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["hft", *args], capture_output=True, text=True, timeout=timeout, check=False
     )
-
-
-def _digests(run_dir: Path) -> dict[str, tuple[int, int, int]]:
-    store = ch.open_store(ch.embedded_dsn(run_dir))
-    try:
-        return {k: (d.rows, d.distinct_rows, d.seq_sum) for k, d in actual_digests(store).items()}
-    finally:
-        store.close()
-
-
-def _wal_digests(run_dir: Path) -> dict[str, tuple[int, int, int]]:
-    return {k: (n, n, s) for k, (n, s) in expected_digests(run_dir / "wal").items()}
 
 
 def _shipped(run_dir: Path) -> int:
@@ -98,7 +87,7 @@ def test_drill_clickhouse_down_wal_keeps_going_and_loader_catches_up(tmp_path: P
     out, _ = follower.communicate(timeout=240)
     assert follower.returncode == 0
     assert json.loads(out)["events"] == 3_000
-    assert _digests(tmp_path) == _wal_digests(tmp_path)
+    assert stored_digests(tmp_path) == wal_digests(tmp_path / "wal")
     status = json.loads(_hft("load", str(tmp_path), "--status", "--json").stdout)
     assert (status["backlog_events"], status["unsealed_events"]) == (0, 0)
 
@@ -158,7 +147,7 @@ def test_drill_clickhouse_slow_never_holds_up_the_wal_writer(tmp_path: Path) -> 
     stop.set()
     thread.join(timeout=60)
     store.close()
-    assert _digests(tmp_path) == _wal_digests(tmp_path)
+    assert stored_digests(tmp_path) == wal_digests(tmp_path / "wal")
 
 
 def _follow(loader: Any, stop: threading.Event) -> None:
@@ -183,24 +172,16 @@ def test_drill_loader_sigkilled_mid_batch_restarts_without_duplicates_or_gaps(
         )  # fmt: skip
         while loader.poll() is None and _shipped(tmp_path) < markers_before_kill:
             time.sleep(0.01)
-        children = _children(loader.pid)
+        workers_of_loader = children(loader.pid)
         if loader.poll() is None:
             os.kill(loader.pid, signal.SIGKILL)
         loader.wait(timeout=60)
-        _wait_gone(children)
+        _wait_gone(workers_of_loader)
     finished = _hft("load", str(tmp_path), "--json")
     assert finished.returncode == 0, finished.stderr
-    assert _digests(tmp_path) == _wal_digests(tmp_path)
+    assert stored_digests(tmp_path) == wal_digests(tmp_path / "wal")
     status = json.loads(_hft("load", str(tmp_path), "--status", "--json").stdout)
     assert (status["backlog_segments"], status["unsealed_events"]) == (0, 0)
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in text.split()]
 
 
 def _wait_gone(pids: list[int], timeout_s: float = 60) -> None:
@@ -208,14 +189,6 @@ def _wait_gone(pids: list[int], timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     alive = list(pids)
     while alive and time.monotonic() < deadline:
-        alive = [p for p in alive if _running(p)]
+        alive = [p for p in alive if running(p)]
         time.sleep(0.1)
     assert alive == []
-
-
-def _running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"

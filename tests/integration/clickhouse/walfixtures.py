@@ -61,6 +61,29 @@ def actual_digests(store: AnalyticsStore) -> dict[str, TableDigest]:
     return {t.name: store.digest(t.name) for t in TABLES}
 
 
+Digests = dict[str, tuple[int, int, int]]
+"""Per table: (rows, distinct rows, seq sum)."""
+
+
+def store_digests(store: AnalyticsStore) -> Digests:
+    """What `store` holds, per table."""
+    return {k: (d.rows, d.distinct_rows, d.seq_sum) for k, d in actual_digests(store).items()}
+
+
+def stored_digests(run_dir: Path) -> Digests:
+    """What the embedded store of `run_dir` holds, per table."""
+    store = ch.open_store(ch.embedded_dsn(run_dir))
+    try:
+        return store_digests(store)
+    finally:
+        store.close()
+
+
+def wal_digests(wal_dir: Path, skip: frozenset[int] = frozenset()) -> Digests:
+    """`expected_digests` with no duplicates even physically: rows == distinct rows."""
+    return {k: (n, n, s) for k, (n, s) in expected_digests(wal_dir, skip).items()}
+
+
 def _type_name(event: DomainEvent) -> str:
     return event_registry().of(event).name
 
