@@ -156,7 +156,7 @@ class Loader:
         """Load events written after the last shipped segment (follow mode); returns how many
         events it loaded. Sealed segments it covers are still loaded later; their tokens differ,
         so readers dedup those rows by key (FINAL)."""
-        start = max(self._state.tail_seq(), self._last_sealed_shipped()) + 1
+        start = self.loaded_through() + 1
         batch = self._take_prefetched_tail(start) or self._tail_batch(start)
         if batch is None:
             return 0
@@ -254,8 +254,7 @@ class Loader:
 
     def _tail_start_after(self, pending: list[SealedSegmentInfo]) -> int:
         """Where `load_tail` starts once `pending` is shipped."""
-        last = max((s.last_seq for s in pending), default=0)
-        return max(self._state.tail_seq(), self._last_sealed_shipped(), last) + 1
+        return max([self.loaded_through(), *(s.last_seq for s in pending)]) + 1
 
     def _recovered_units(self, sealed: Sequence[SealedSegmentInfo]) -> tuple[list[Unit], set[str]]:
         """Units a crash left in flight, rebuilt exactly (same segments, same skip), and every
