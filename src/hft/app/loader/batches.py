@@ -102,24 +102,22 @@ def read_tail(source: SegmentSource, from_seq: int, max_records: int) -> list[Ra
 def tail_batch_in_worker(from_seq: int, max_records: int) -> SpilledBatch:
     """Runs in a worker process: the rows of the tail from `from_seq` (as `Loader.load_tail`
     builds them), spilled for the loader."""
-    if _worker_source is None or _worker_projector is None or _worker_spill_dir is None:
-        raise RuntimeError("loader worker used before init_worker")
-    source = _worker_source
+    source, projector, spill_dir = _worker_parts()
     frames = read_tail(source, from_seq, max_records)
-    batch = build_batch(
-        source.log_id, frames, source.decode, _worker_projector, skip_through=from_seq - 1
-    )
-    return spill(batch, _worker_spill_dir / f"tail-{from_seq}.arrow")
+    batch = build_batch(source.log_id, frames, source.decode, projector, skip_through=from_seq - 1)
+    return spill(batch, spill_dir / f"tail-{from_seq}.arrow")
 
 
 def segment_batch_in_worker(segment_id: str, skip_through: int) -> SpilledBatch:
     """Runs in a worker process: read and project one sealed segment, and spill its columns
     for the loader (`hft.app.loader.handoff.unspill` reads them back)."""
+    source, projector, spill_dir = _worker_parts()
+    frames = source.read_frames(segment_id)
+    batch = build_batch(source.log_id, frames, source.decode, projector, skip_through=skip_through)
+    return spill(batch, spill_dir / f"{segment_id}-{skip_through}.arrow")
+
+
+def _worker_parts() -> tuple[SegmentSource, FrameProjector, Path]:
     if _worker_source is None or _worker_projector is None or _worker_spill_dir is None:
         raise RuntimeError("loader worker used before init_worker")
-    source = _worker_source
-    frames = source.read_frames(segment_id)
-    batch = build_batch(
-        source.log_id, frames, source.decode, _worker_projector, skip_through=skip_through
-    )
-    return spill(batch, _worker_spill_dir / f"{segment_id}-{skip_through}.arrow")
+    return _worker_source, _worker_projector, _worker_spill_dir
