@@ -215,10 +215,8 @@ class GroupCommitWriter:
         try:
             while self._durable.value < seq and self._flush_pending():
                 pass
-        except OSError as exc:
-            self._fail(exc)
         except Exception as exc:  # same rule as the flusher: stop the log loudly
-            self._fail(OSError(errno.EIO, f"commit by a waiter failed: {exc!r}"))
+            self._fail_loudly(exc, "commit by a waiter")
         finally:
             self._io.release()
 
@@ -242,10 +240,8 @@ class GroupCommitWriter:
                     self._flush_pending()
             with self._io:
                 self._sync()
-        except OSError as exc:
-            self._fail(exc)
         except Exception as exc:  # a flusher bug must stop the log loudly, not kill it silently
-            self._fail(OSError(errno.EIO, f"flusher failed: {exc!r}"))
+            self._fail_loudly(exc, "flusher")
         finally:
             if self._active.fd >= 0:
                 self._fileops.close(self._active.fd)
@@ -313,6 +309,12 @@ class GroupCommitWriter:
 
     def _publish(self, last: int) -> None:
         self._durable.publish(last)
+
+    def _fail_loudly(self, exc: Exception, who: str) -> None:
+        """`_fail` with an I/O error as it is, anything else (a bug) as EIO naming `who`."""
+        if not isinstance(exc, OSError):
+            exc = OSError(errno.EIO, f"{who} failed: {exc!r}")
+        self._fail(exc)
 
     def _fail(self, exc: OSError) -> None:
         error = write_error_from(exc, f"WAL write failed in {self._directory}")
