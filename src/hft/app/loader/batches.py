@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
@@ -51,6 +52,16 @@ def start_pool_server(source_factory: Callable[[], SegmentSource]) -> None:
     time a load needs workers; returns at once."""
     pool_context(source_factory)
     multiprocessing.forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def pool_server(source_factory: Callable[[], SegmentSource]) -> Iterator[None]:
+    """The fork server running for the block (started at once, stopped and waited for)."""
+    start_pool_server(source_factory)
+    try:
+        yield
+    finally:
+        stop_pool_server()
 
 
 def stop_pool_server() -> None:

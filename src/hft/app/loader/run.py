@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from hft.app.bootstrap import clickhouse as ch
-from hft.app.loader.batches import start_pool_server, stop_pool_server
+from hft.app.loader.batches import pool_server
 from hft.app.loader.service import Loader, LoaderConfig, LoaderGaveUpError, LoadResult
 from hft.app.loader.state import LoaderState
 
@@ -81,8 +81,7 @@ def load_run(
     target = ch.resolve_dsn(dsn, paths.run_dir)
     config = LoaderConfig(workers=workers, retry_budget_s=retry_budget_s)
     # Worker processes fork from a server that imports while the schema is applied.
-    start_pool_server(ch.segment_source_factory(paths.wal_dir))
-    try:
+    with pool_server(ch.segment_source_factory(paths.wal_dir)):
         loader, store = _open_with_retry(paths, target, config, None)
         try:
             result = loader.load_sealed()
@@ -94,8 +93,6 @@ def load_run(
             return result
         finally:
             store.close()
-    finally:
-        stop_pool_server()
 
 
 def query_run(run_dir: Path, sql: str, dsn: str | None = None) -> list[tuple[Any, ...]]:
@@ -133,11 +130,8 @@ def follow_run(
     paths = run_paths(run_dir, state_dir)
     target = ch.resolve_dsn(dsn, paths.run_dir)
     config = LoaderConfig(workers=workers, retry_budget_s=None)
-    start_pool_server(ch.segment_source_factory(paths.wal_dir))
-    try:
+    with pool_server(ch.segment_source_factory(paths.wal_dir)):
         return _follow(paths, target, config, stop=stop, poll_s=poll_s, idle_exit_s=idle_exit_s)
-    finally:
-        stop_pool_server()
 
 
 def _follow(
