@@ -62,7 +62,8 @@ class StrategyContext:
         self.strategy_id = strategy_id
         self.account = account
         self.timers: list[int] = []
-        self.refused = 0
+        self.refused = 0  # submissions the full channel refused
+        self.stale_targets = 0  # cancels/amends of long-finished (compacted) intents, not sent
 
     def now_ns(self) -> int:
         return self._core.now()
@@ -88,6 +89,8 @@ class StrategyContext:
         ]
 
     def intent(self, intent_id: str) -> OrderIntent | None:
+        """The intent in full; None if unknown or finished long ago (compacted: the gateway
+        keeps only the last `FINISHED_KEPT` finished intents in full)."""
         return self._core.state.intents.get(intent_id)
 
     def buy(self, symbol: str, price: int | None, qty: int, **kw: object) -> str | None:
@@ -122,8 +125,11 @@ class StrategyContext:
         )
 
     def cancel(self, target_id: str, *, key: str | None = None) -> str | None:
-        """Ask the venue to cancel what is left of `target_id`."""
-        t = self._core.state.intents[target_id]
+        """Ask the venue to cancel what is left of `target_id`; None if the channel was full
+        or the target finished long ago (counted in `refused` / `stale_targets`)."""
+        t = self._target(target_id)
+        if t is None:
+            return None
         return self._submit(
             IntentType.CANCEL, t.symbol, t.side, qty=0, tif=t.tif, key=key, target=t
         )
@@ -131,11 +137,23 @@ class StrategyContext:
     def amend(
         self, target_id: str, price: int | None, qty: int, *, key: str | None = None
     ) -> str | None:
-        """Change `target_id`'s price (None: keep) and total qty."""
-        t = self._core.state.intents[target_id]
+        """Change `target_id`'s price (None: keep) and total qty (None as for `cancel`)."""
+        t = self._target(target_id)
+        if t is None:
+            return None
         return self._submit(
             IntentType.AMEND, t.symbol, t.side, price=price, qty=qty, tif=t.tif, key=key, target=t
         )
+
+    def _target(self, target_id: str) -> OrderIntent | None:
+        """The target in full; None (counted) if it was compacted. KeyError if never seen."""
+        state = self._core.state
+        found = state.intents.get(target_id)
+        if found is None and target_id in state.compacted:
+            self.stale_targets += 1
+        elif found is None:
+            raise KeyError(f"unknown intent {target_id!r}")
+        return found
 
     def set_timer(self, ts_ns: int) -> None:
         heapq.heappush(self.timers, ts_ns)
@@ -199,8 +217,8 @@ class StrategyRouter:
     def _deliver(self, seq: int, event: DomainEvent) -> None:
         if not isinstance(event, _NOTIFIED):
             return
-        owner = self._gateway.core.state.intents.get(event.originator_id)
-        pair = self._by_id.get(owner.strategy_id) if owner is not None else None
+        owner = self._gateway.core.state.owner(event.originator_id)
+        pair = self._by_id.get(owner) if owner is not None else None
         if pair is None:
             return
         strategy, ctx = pair

@@ -66,8 +66,8 @@ def kill_cancels(core: GatewayCore, order_ids: list[str], why: str = "kill") -> 
     now = core.now()
     cancels = []
     for order_id in order_ids:
-        order = core.state.intents[order_id]
-        if not intent.is_working(order.status):
+        order = core.state.intents.get(order_id)  # None: finished and compacted meanwhile
+        if order is None or not intent.is_working(order.status):
             continue
         cancels.append(
             SubmitIntent(

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from hft.app.gateway.metrics import GatewayCounters
-from hft.app.gateway.state import GatewayState
+from hft.app.gateway.state import FINISHED_KEPT, GatewayState
 from hft.domain.events import DomainEvent
 from hft.domain.exposure_limits import ExposureLimits
 from hft.domain.session import SESSION_ORIGINATOR, AnomalyRecorded
@@ -42,6 +42,7 @@ class GatewayConfig:
     channel_capacity: int = 4_096
     dlq_capacity: int = 1_024
     dedup_capacity: int = 65_536
+    finished_kept: int = FINISHED_KEPT  # settled intents kept in full before compaction
     control_capacity: int = 64
     startup_holdoff_ns: int = 0
     max_batch: int = 512
@@ -72,7 +73,7 @@ class GatewayCore:
         self.ids = ids
         self.lease = lease
         self.reference = reference
-        self.state = GatewayState(config.limits, config.dedup_capacity)
+        self.state = GatewayState(config.limits, config.dedup_capacity, config.finished_kept)
         self.counters = GatewayCounters()
         self.pending: list[DomainEvent] = []
         self.appended_seq = 0

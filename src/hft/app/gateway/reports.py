@@ -61,7 +61,9 @@ class ReportHandler:
     def handle(self, report: BrokerReport) -> None:
         now = self.core.now()
         if report.intent_id not in self.core.state.intents:
-            self._anomaly("unknown_intent", report.intent_id, repr(report), now)
+            known = self.core.state.known(report.intent_id)
+            kind = "compacted_intent" if known else "unknown_intent"
+            self._anomaly(kind, report.intent_id, repr(report), now)
             return
         try:
             self._handlers[type(report)](report, now)
@@ -198,8 +200,12 @@ class ReportHandler:
 
     def _open_requests(self, target_id: str, kind: IntentType) -> list[OrderIntent]:
         ids = self.requests.get(target_id, [])
-        found = (self.core.state.intents[i] for i in ids)
-        return [r for r in found if r.intent_type is kind and not intent.is_terminal(r.status)]
+        found = (self.core.state.intents.get(i) for i in ids)  # None: finished, compacted
+        return [
+            r
+            for r in found
+            if r is not None and r.intent_type is kind and not intent.is_terminal(r.status)
+        ]
 
     def _take_requests(self, target_id: str, kind: IntentType) -> list[OrderIntent]:
         taken = self._open_requests(target_id, kind)

@@ -41,6 +41,7 @@ from hft.ports.reference_data import ReferenceData
 Listener = Callable[[int, DomainEvent], None]
 _RECORDED_ONLY = (QuoteReceived, FeedGapDetected)  # facts logged for the record, not decisions
 _DECISIONS = (intent.IntentAccepted, intent.IntentRejected, intent.IntentDeduplicated)
+_EXPIRABLE = (intent.IntentStatus.ACKED, intent.IntentStatus.PARTIALLY_FILLED)
 
 
 class Gateway:
@@ -251,7 +252,7 @@ class Gateway:
         return len(refused)
 
     def _refuse(self, cmd: SubmitIntent, reason: RejectReason, now: int) -> None:
-        if cmd.intent_id in self.core.state.intents:
+        if self.core.state.known(cmd.intent_id):
             return  # a reused intent id is never recorded twice
         self.core.emit(intent.decide_submit(cmd, ts_ns=now))
         reject(self.core, cmd.intent_id, reason, now, "refused before the pipeline")
@@ -265,14 +266,12 @@ class Gateway:
         for envelope in self.channel.drain(self.core.now(), self.config.max_batch):
             done += 1
             cmd = envelope.item
-            if cmd.intent_id in self.core.state.intents:
+            if self.core.state.known(cmd.intent_id):
                 self.core.counters.rejects["DUPLICATE_INTENT_ID"] += 1
                 continue
             started = time.perf_counter_ns() if self._sampling else 0
-            if process(self.core, cmd) is Verdict.ACCEPTED:
-                self._outbox.append((-1, cmd.intent_id))
-                if started:
-                    self._decide_ns[cmd.intent_id] = time.perf_counter_ns() - started
+            if self._process(cmd) and started:
+                self._decide_ns[cmd.intent_id] = time.perf_counter_ns() - started
         return done
 
     def _feed_kill_switch(self) -> int:
@@ -283,8 +282,7 @@ class Gateway:
             for _ in range(min(len(self._kill_queue), self.config.kill_batch))
         ]
         for cmd in kill_cancels(self.core, batch):
-            if process(self.core, cmd) is Verdict.ACCEPTED:
-                self._outbox.append((-1, cmd.intent_id))
+            self._process(cmd)
         return len(batch)
 
     def _cancel_expired(self) -> int:
@@ -294,13 +292,23 @@ class Gateway:
         due: list[str] = []
         while self._expiries and self._expiries[0][0] <= now:
             _, order_id = heapq.heappop(self._expiries)
-            order = self.core.state.intents[order_id]
-            if order.status in (intent.IntentStatus.ACKED, intent.IntentStatus.PARTIALLY_FILLED):
+            order = self.core.state.intents.get(order_id)  # None: finished and compacted
+            if order is not None and order.status in _EXPIRABLE:
                 due.append(order_id)
         for cmd in kill_cancels(self.core, due, "ttl"):
-            if process(self.core, cmd) is Verdict.ACCEPTED:
-                self._outbox.append((-1, cmd.intent_id))
+            self._process(cmd)
         return len(due)
+
+    def _process(self, cmd: SubmitIntent) -> bool:
+        """Run the pipeline; an accepted intent (and its target) stays in full, pinned, until
+        its dispatch reads it."""
+        if process(self.core, cmd) is not Verdict.ACCEPTED:
+            return False
+        self._outbox.append((-1, cmd.intent_id))
+        self.core.state.pin(cmd.intent_id)
+        if cmd.target_intent_id is not None:
+            self.core.state.pin(cmd.target_intent_id)
+        return True
 
     def _stage_appended(self) -> None:
         """Append the pending batch; give outbox entries and notices their sequence numbers."""
@@ -332,13 +340,17 @@ class Gateway:
 
     def _dispatch(self, intent_id: str) -> None:
         started = time.perf_counter_ns() if self._sampling else 0
-        request = self.core.state.intents[intent_id]
+        state = self.core.state
+        request = state.intents[intent_id]
         sent = dispatch(self.core, intent_id)
         if sent and request.intent_type in (IntentType.CANCEL, IntentType.AMEND):
-            self.reports.track_request(self.core.state.intents[intent_id])
+            self.reports.track_request(state.intents[intent_id])
         elif sent:
             deadline = request.created_ns + request.ttl_ns
             heapq.heappush(self._expiries, (deadline, intent_id))
+        if request.target_intent_id is not None:
+            state.unpin(request.target_intent_id)
+        state.unpin(intent_id)
         decided = self._decide_ns.pop(intent_id, None)
         if started and decided is not None:
             elapsed = time.perf_counter_ns() - started

@@ -3,12 +3,22 @@
 Live and replay run this same `apply`: the gateway folds each event it decides, replay folds
 each event it reads. `digest()` hashes a canonical rendering of the whole state, so two folds
 of the same events give the same digest, byte for byte.
+
+Finished intents do not stay in full forever: a long session would hold every intent it ever
+saw (about 0.5 KB each). An intent that is settled (terminal, and not a fill still waiting for
+its late ack) stays in full among the last `finished_kept` settled ones, then is compacted: only
+its id (so the id is never reused) and its strategy (so late notices still find their owner)
+remain, and its final row is added into the digest's running sum. The digest sums one hash per
+intent row, whichever way the intent is held, so it does not depend on when compaction ran.
+The gateway pins intents it will still read (an accepted intent until its dispatch, and that
+intent's target); a pinned intent is compacted once unpinned.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,7 +29,7 @@ from hft.domain.events import DomainEvent
 from hft.domain.exposure_events import ExposureEvent
 from hft.domain.exposure_limits import ExposureLimits
 from hft.domain.intent import EventOutOfSequence
-from hft.domain.intent_events import IntentDeduplicated, IntentSubmitted
+from hft.domain.intent_events import IntentDeduplicated, IntentStatus, IntentSubmitted
 from hft.domain.intent_table import TERMINAL
 from hft.domain.policy_events import PolicyEvent
 from hft.domain.session import SESSION_ORIGINATOR, SessionStarted
@@ -46,13 +56,52 @@ def _kind_of(cls: type[DomainEvent]) -> _Kind:
 
 _KINDS: dict[type[DomainEvent], _Kind] = {}  # one isinstance chain per class, not per event
 
+FINISHED_KEPT = 10_000
+"""Settled intents kept in full (for late reports, strategies and operators) before compaction."""
+_ROW_SPACE = 1 << 256
+
+
+class CompactedIntent(EventOutOfSequence):
+    """An event for an intent that finished long ago and was compacted: it takes no more."""
+
+
+def _settled(state: intent.OrderIntent) -> bool:
+    """Nothing can change the intent any more (a fill before its ack still takes the ack)."""
+    if state.status is IntentStatus.FILLED:
+        return state.broker_order_id is not None
+    return state.status in TERMINAL
+
+
+def _row(state: intent.OrderIntent) -> tuple[str, str, int, int, str]:
+    return (
+        state.intent_id,
+        state.status.value,
+        state.filled,
+        state.version,
+        state.broker_order_id or "",
+    )
+
+
+def _row_hash(row: tuple[str, str, int, int, str]) -> int:
+    return int.from_bytes(hashlib.sha256(msgspec.msgpack.encode(row)).digest(), "big")
+
 
 class GatewayState:
     """Mutable holder of immutable aggregates; single writer (the gateway loop or replay)."""
 
-    def __init__(self, limits: ExposureLimits, dedup_capacity: int) -> None:
+    def __init__(
+        self, limits: ExposureLimits, dedup_capacity: int, finished_kept: int = FINISHED_KEPT
+    ) -> None:
+        if finished_kept < 1:
+            raise ValueError(f"finished_kept must be >= 1, got {finished_kept}")
         self.limits = limits
-        self.intents: dict[str, intent.OrderIntent] = {}
+        self.intents: dict[str, intent.OrderIntent] = {}  # open, recently finished and pinned
+        self.compacted: dict[str, str] = {}  # intent id -> strategy id of a compacted intent
+        self._compacted_sum = 0  # sum of the compacted intents' row hashes, mod 2**256
+        self._finished_kept = finished_kept
+        self._settled: deque[str] = deque()  # settled intents still in full, oldest first
+        self._pins: dict[str, int] = {}
+        self._held: set[str] = set()  # aged out while pinned: compacted on the last unpin
         self.window = dedup.empty_window(dedup_capacity)
         self.book = exposure.ExposureBook()
         self.policy = policy.GatewayPolicy()
@@ -96,13 +145,73 @@ class GatewayState:
     def _apply_intent(self, event: DomainEvent) -> None:
         if type(event) is IntentDeduplicated:
             self.intents[event.originator_id] = intent.evolve(None, event)
+            self._settle(event.originator_id)
             return
-        previous = None if type(event) is IntentSubmitted else self.intents[event.originator_id]
+        if type(event) is IntentSubmitted:
+            self._check_fresh(event)
+            previous = None
+        else:
+            previous = self._full(event)
         current = intent.evolve(previous, event)
         self.intents[event.originator_id] = current
         was_open = previous is not None and previous.status not in TERMINAL
         self.open_intents += (current.status not in TERMINAL) - was_open
         self.window = dedup.evolve_dedup(self.window, event)
+        if (previous is None or not _settled(previous)) and _settled(current):
+            self._settle(current.intent_id)
+
+    def _check_fresh(self, event: DomainEvent) -> None:
+        if self.known(event.originator_id):
+            raise EventOutOfSequence(f"{event.originator_id} was already submitted")
+
+    def _full(self, event: DomainEvent) -> intent.OrderIntent:
+        try:
+            return self.intents[event.originator_id]
+        except KeyError:
+            if event.originator_id in self.compacted:
+                raise CompactedIntent(
+                    f"{event.originator_id} finished and was compacted; "
+                    f"{type(event).__name__} v{event.originator_version} cannot follow"
+                ) from None
+            raise
+
+    # --- compaction of finished intents -----------------------------------------------------
+
+    def known(self, intent_id: str) -> bool:
+        """Whether the id was ever used by an intent, in full or compacted."""
+        return intent_id in self.intents or intent_id in self.compacted
+
+    def owner(self, intent_id: str) -> str | None:
+        """The strategy of a known intent, in full or compacted."""
+        state = self.intents.get(intent_id)
+        return state.strategy_id if state is not None else self.compacted.get(intent_id)
+
+    def pin(self, intent_id: str) -> None:
+        """Keep the intent in full until `unpin` (the gateway still has to read it)."""
+        self._pins[intent_id] = self._pins.get(intent_id, 0) + 1
+
+    def unpin(self, intent_id: str) -> None:
+        left = self._pins.pop(intent_id, 0) - 1
+        if left > 0:
+            self._pins[intent_id] = left
+        elif intent_id in self._held:
+            self._held.discard(intent_id)
+            self._compact(intent_id)
+
+    def _settle(self, intent_id: str) -> None:
+        settled = self._settled
+        settled.append(intent_id)
+        if len(settled) > self._finished_kept:
+            oldest = settled.popleft()
+            if oldest in self._pins:
+                self._held.add(oldest)
+            else:
+                self._compact(oldest)
+
+    def _compact(self, intent_id: str) -> None:
+        state = self.intents.pop(intent_id)
+        self.compacted[intent_id] = state.strategy_id
+        self._compacted_sum = (self._compacted_sum + _row_hash(_row(state))) % _ROW_SPACE
 
     def digest(self) -> str:
         """sha256 of the canonical state: equal for equal folds, in any process.
@@ -115,10 +224,8 @@ class GatewayState:
         return self._digest[1]
 
     def _canonical(self) -> list[Any]:
-        intents = sorted(
-            (i.intent_id, i.status.value, i.filled, i.version, i.broker_order_id or "")
-            for i in self.intents.values()
-        )
+        rows = sum((_row_hash(_row(i)) for i in self.intents.values()), self._compacted_sum)
+        intents = (rows % _ROW_SPACE).to_bytes(32, "big")
         entries = sorted(
             (k.account, k.strategy, k.symbol, e.reserved, e.position_qty, e.position_cost)
             for k, e in self.book.entries.items()
