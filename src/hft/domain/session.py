@@ -30,6 +30,7 @@ class SessionStarted(DomainEvent):
     strategy_overrides: tuple[tuple[str, int], ...] = ()
     dedup_capacity: int = 0
     note: str = ""
+    digest_scheme: int = 1  # how the state digest renders intents; logs without it used 1
 
     def limits(self) -> ExposureLimits:
         return ExposureLimits(

@@ -3,6 +3,7 @@ memory stays bounded in a long session, and nothing logged or digested changes."
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import attrs
@@ -13,7 +14,7 @@ from hft.app.bootstrap.replay import read_logged_events
 from hft.app.bootstrap.session import build_sim
 from hft.app.bootstrap.sim import SimConfig
 from hft.app.gateway.core import GatewayConfig
-from hft.app.gateway.state import CompactedIntent, GatewayState
+from hft.app.gateway.state import DIGEST_SCHEME, CompactedIntent, GatewayState
 from hft.app.replay import replay_events
 from hft.app.sim.driver import SimDriver
 from hft.app.strategies.quote_chaser import QuoteChaser
@@ -174,3 +175,36 @@ def test_a_strategy_cancelling_a_compacted_order_gets_none_and_a_count(tmp_path:
     assert ctx.stale_targets == 1  # type: ignore[attr-defined]
     with pytest.raises(KeyError, match="never-used"):
         ctx.cancel("never-used")  # type: ignore[attr-defined]
+
+
+OLD_LOG = Path(__file__).parents[2] / "fixtures" / "logs" / "digest-scheme-1"
+"""A `hft sim --ticks 60 --seed 5` log written before compaction existed (digest scheme 1)."""
+
+
+def test_a_log_written_before_compaction_still_replays_to_its_recorded_digest() -> None:
+    report = replay_events(read_logged_events(OLD_LOG))
+    assert report.violations == ()
+    assert report.recorded_digest == report.state_digest
+    assert report.state_digest.startswith("bdedab2b113dda47")
+    folded = GatewayState(ROOMY, 65_536, finished_kept=1)
+    folded.apply_all(logged.event for logged in read_logged_events(OLD_LOG))
+    assert folded.digest_scheme == 1
+    assert folded.compacted == {}  # scheme 1 renders every intent: none may be compacted
+
+
+def test_new_sessions_record_the_summed_digest_scheme(tmp_path: Path) -> None:
+    _chaser_session(tmp_path, kept=5, quotes=20)
+    started = [e for e in _logged(tmp_path) if type(e).__name__ == "SessionStarted"]
+    assert [e.digest_scheme for e in started] == [DIGEST_SCHEME] == [2]  # type: ignore[attr-defined]
+
+
+def test_a_restart_on_an_old_log_switches_scheme_and_compacts_from_then_on(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(OLD_LOG, tmp_path, dirs_exist_ok=True)
+    state, digest, _ = _chaser_session(tmp_path, kept=5, quotes=60)
+    assert state.digest_scheme == 2
+    assert "mm-000000001" in state.compacted  # written by the old session, compacted now
+    report = replay_events(read_logged_events(tmp_path))
+    assert report.violations == ()
+    assert report.state_digest == digest == report.recorded_digest

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hft.app.gateway.core import GatewayCore
 from hft.app.gateway.reports import ReportHandler
+from hft.app.gateway.state import DIGEST_SCHEME
 from hft.domain import intent, policy
 from hft.domain.intent import IntentStatus, IntentType
 from hft.domain.session import SessionStarted, limits_fields
@@ -49,6 +50,7 @@ def start_session(core: GatewayCore, *, restarted: bool) -> None:
                 account=config.account,
                 mode=config.mode,
                 dedup_capacity=config.dedup_capacity,
+                digest_scheme=DIGEST_SCHEME,
                 note="restart" if restarted else "",
                 **limits_fields(config.limits),  # type: ignore[arg-type]
             )

@@ -56,6 +56,11 @@ def _kind_of(cls: type[DomainEvent]) -> _Kind:
 
 _KINDS: dict[type[DomainEvent], _Kind] = {}  # one isinstance chain per class, not per event
 
+DIGEST_SCHEME = 2
+"""How `digest()` renders the intents. 1: every intent's row, sorted (logs written before
+compaction existed; a state folding such a log never compacts, so it can still render them).
+2: the sum of one hash per row. A log's `SessionStarted` names the scheme its digest uses."""
+
 FINISHED_KEPT = 10_000
 """Settled intents kept in full (for late reports, strategies and operators) before compaction."""
 _ROW_SPACE = 1 << 256
@@ -108,6 +113,7 @@ class GatewayState:
         self.session: SessionStarted | None = None
         self.session_version = 0
         self.events_folded = 0
+        self.digest_scheme = DIGEST_SCHEME
         self.open_intents = 0  # intents not in a terminal status, kept as events fold
         self._digest: tuple[int, str] | None = None  # (events_folded, digest)
 
@@ -135,6 +141,7 @@ class GatewayState:
         if isinstance(event, SessionStarted):
             self.session = event
             self.limits = event.limits()
+            self.digest_scheme = event.digest_scheme
             if event.dedup_capacity and event.dedup_capacity != self.window.capacity:
                 self.window = dedup.with_capacity(self.window, event.dedup_capacity)
 
@@ -201,7 +208,9 @@ class GatewayState:
     def _settle(self, intent_id: str) -> None:
         settled = self._settled
         settled.append(intent_id)
-        if len(settled) > self._finished_kept:
+        if self.digest_scheme == 1:
+            return  # its digest renders every intent in full
+        while len(settled) > self._finished_kept:
             oldest = settled.popleft()
             if oldest in self._pins:
                 self._held.add(oldest)
@@ -224,8 +233,12 @@ class GatewayState:
         return self._digest[1]
 
     def _canonical(self) -> list[Any]:
-        rows = sum((_row_hash(_row(i)) for i in self.intents.values()), self._compacted_sum)
-        intents = (rows % _ROW_SPACE).to_bytes(32, "big")
+        intents: Any
+        if self.digest_scheme == 1:
+            intents = sorted(_row(i) for i in self.intents.values())
+        else:
+            rows = sum((_row_hash(_row(i)) for i in self.intents.values()), self._compacted_sum)
+            intents = (rows % _ROW_SPACE).to_bytes(32, "big")
         entries = sorted(
             (k.account, k.strategy, k.symbol, e.reserved, e.position_qty, e.position_cost)
             for k, e in self.book.entries.items()
