@@ -1,5 +1,6 @@
-"""The runner's GC setting: start-up objects, then full-collection survivors, leave the
-collector's scans; short-lived garbage cycles are still collected."""
+"""The runner's GC setting: start-up objects, then the survivors of middle- and
+oldest-generation collections, leave the collector's scans; short-lived garbage cycles are
+still collected."""
 
 from __future__ import annotations
 
@@ -51,6 +52,28 @@ def test_survivors_of_a_full_collection_are_frozen_after_it() -> None:
     assert gc.get_freeze_count() >= frozen_at_start + len(session_state)
     generations = _in_generations()
     assert not any(id(o) in generations for o in session_state)
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_survivors_of_a_middle_generation_collection_are_frozen_and_young_ones_are_not() -> None:
+    """A full collection then finds only what arrived since the last young-to-middle pass."""
+    freeze_startup_heap()
+    session_state = [[n] for n in range(500)]
+    gc.collect(0)
+    assert all(id(o) in _in_generations() for o in session_state)  # a young pass: not yet
+    frozen = gc.get_freeze_count()
+    gc.collect(1)
+    assert gc.get_freeze_count() >= frozen + len(session_state)
+    assert not any(id(o) in _in_generations() for o in session_state)
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_a_cycle_dropped_before_the_next_middle_collection_is_still_collected() -> None:
+    """Freezing only takes survivors: a garbage cycle is freed by that very collection."""
+    freeze_startup_heap()
+    cycles = [_Cycle() for _ in range(100)]
+    del cycles
+    assert gc.collect(1) >= 100
 
 
 @pytest.mark.usefixtures("unfrozen")
