@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from hft.adapters.simbroker import SimVenue
-from hft.adapters.simbroker.orders import TERMINAL, WORKING
+from hft.adapters.simbroker.orders import TERMINAL, WORKING, FinishedOrder, SimOrder
 from hft.domain.orders import OrderFilled, OrderOutcomeUnknown
 from hft.domain.values import IntentId
 from tests.strategies.sim import sides, tifs
@@ -86,12 +86,16 @@ class VenueLifecycle(RuleBasedStateMachine):
         book = self.venue.exchange.books["2330"]
         for order in self.venue.exchange.orders.values():
             assert 0 <= order.filled <= order.qty
-            if order.status == WORKING:
+            if isinstance(order, SimOrder) and order.status == WORKING:
                 assert order.rest == order.qty - order.filled > 0
                 side = book.bids if order.is_buy else book.asks
                 assert order in side[order.price].queue
             elif order.status in TERMINAL:
-                assert order.rest == 0
+                assert isinstance(order, FinishedOrder)  # a finished order keeps only a record
+        for side in (book.bids, book.asks):
+            for level in side.values():
+                ours = [e for e in level.queue if isinstance(e, SimOrder)]
+                assert all(e.status == WORKING and e.rest > 0 for e in ours)
 
     def teardown(self) -> None:
         self.venue.advance(self.venue.now_ns + self.venue.latency.timeout_ns + 10 * MS)

@@ -21,8 +21,10 @@ from hft.adapters.simbroker.orders import (
     PENDING,
     REJECTED,
     WORKING,
+    FinishedOrder,
     SimFill,
     SimOrder,
+    VenueOrder,
 )
 from hft.adapters.simbroker.outbox import Outbox
 from hft.adapters.simbroker.rules import PriceRules, RejectCode
@@ -65,7 +67,7 @@ class Exchange:
     ) -> None:
         self.now = 0
         self.books = {code: OrderBook() for code in instruments}
-        self.orders: dict[str, SimOrder] = {}
+        self.orders: dict[str, VenueOrder] = {}
         self._specs = {code: PriceRules(i) for code, i in instruments.items()}
         self._latency = latency
         self._retain = retain_terminal
@@ -79,16 +81,16 @@ class Exchange:
 
     # ---- reports -------------------------------------------------------------------------
 
-    def _send(self, order: SimOrder | None, report: BrokerReport, leg: Leg) -> None:
+    def _send(self, order: VenueOrder | None, report: BrokerReport, leg: Leg) -> None:
         self.outbox.send(self.now, order, report, leg)
 
     def _reject(
-        self, order: SimOrder | None, intent_id: IntentId, reason: str, action: str
+        self, order: VenueOrder | None, intent_id: IntentId, reason: str, action: str
     ) -> None:
         report = OrderRejected(intent_id=intent_id, reason=reason, ts_ns=self.now, action=action)
         self._send(order, report, self._latency.ack)
 
-    def send_unknown(self, order: SimOrder | None, intent_id: IntentId, action: str) -> None:
+    def send_unknown(self, order: VenueOrder | None, intent_id: IntentId, action: str) -> None:
         """The client's call timed out: tell it so `timeout_ns` from now."""
         report = OrderOutcomeUnknown(intent_id=intent_id, action=action, ts_ns=self.now)
         self._send(order, report, Leg(self._latency.timeout_ns))
@@ -105,17 +107,22 @@ class Exchange:
         self.orders[order.intent_id] = sim
         return sim
 
-    def finish(self, order: SimOrder, status: str) -> None:
+    def finish(self, order: SimOrder, status: str) -> FinishedOrder:
+        """Mark `order` done and keep only its `FinishedOrder` record (returned: reports sent
+        after this must go through the record, which carries the order's last due time)."""
         order.status = status
+        record = FinishedOrder(order, status)
+        self.orders[order.intent_id] = record
         self._terminal.append(order.intent_id)
         if len(self._terminal) > self._retain:
             self.orders.pop(self._terminal.popleft(), None)
+        return record
 
     def lose(self, order: SimOrder) -> None:
         """A place that timed out and never reached the venue."""
         self.finish(order, LOST)
 
-    def _reply(self, order: SimOrder, report: BrokerReport, mute: bool) -> None:
+    def _reply(self, order: VenueOrder, report: BrokerReport, mute: bool) -> None:
         if not mute:
             self._send(order, report, self._latency.ack)
 
@@ -123,9 +130,8 @@ class Exchange:
         mute, order.mute_reply = order.mute_reply, False
         problem = self._place_problem(order)
         if problem is not None:
-            self.finish(order, REJECTED)
             self._reply(
-                order,
+                self.finish(order, REJECTED),
                 OrderRejected(intent_id=order.intent_id, reason=problem, ts_ns=self.now),
                 mute,
             )
@@ -146,7 +152,7 @@ class Exchange:
         spec = self._specs.get(order.symbol)
         if spec is None:
             return f"{RejectCode.UNKNOWN_SYMBOL}: {order.symbol!r} is not listed"
-        if order.order.odd_lot:
+        if order.odd_lot:
             return f"{RejectCode.ODD_LOT}: odd-lot orders are not simulated"
         if order.market:
             return None
@@ -173,11 +179,11 @@ class Exchange:
             book.add(order.is_buy, order.price, order)
 
     def _cancel_rest(self, order: SimOrder) -> None:
-        self.finish(order, CANCELLED)
+        record = self.finish(order, CANCELLED)
         report = OrderCancelled(
             intent_id=order.intent_id, remaining=order.qty - order.filled, ts_ns=self.now
         )
-        self._send(order, report, self._latency.ack)
+        self._send(record, report, self._latency.ack)
 
     def _on_trade(self, maker: Resting, price: int, qty: int) -> None:
         stats = self._stats
@@ -211,7 +217,7 @@ class Exchange:
                 reason = f"{RejectCode.UNKNOWN_INTENT}: no order for {intent_id} at the venue"
                 self._reject(order, intent_id, reason, action)
             return None
-        if order.status != WORKING:
+        if isinstance(order, FinishedOrder):
             if not mute:
                 reason = f"{RejectCode.NOT_WORKING}: {intent_id} is {order.status}"
                 self._reject(order, intent_id, reason, action)
@@ -224,11 +230,11 @@ class Exchange:
             return
         self.books[order.symbol].remove(order.is_buy, order.price, order)
         order.rest = 0
-        self.finish(order, CANCELLED)
+        record = self.finish(order, CANCELLED)
         report = OrderCancelled(
             intent_id=intent_id, remaining=order.qty - order.filled, ts_ns=self.now
         )
-        self._reply(order, report, mute)
+        self._reply(record, report, mute)
 
     def arrive_amend(
         self, intent_id: IntentId, price: Price | None, qty: Qty | None, mute: bool

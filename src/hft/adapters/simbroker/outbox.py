@@ -7,7 +7,7 @@ import random
 from collections import deque
 
 from hft.adapters.simbroker.latency import Leg
-from hft.adapters.simbroker.orders import SimOrder
+from hft.adapters.simbroker.orders import VenueOrder
 from hft.domain.orders import BrokerReport
 
 
@@ -22,7 +22,7 @@ class Outbox:
         self._ready: deque[BrokerReport] = deque()
         self._seq = 0
 
-    def send(self, now_ns: int, order: SimOrder | None, report: BrokerReport, leg: Leg) -> None:
+    def send(self, now_ns: int, order: VenueOrder | None, report: BrokerReport, leg: Leg) -> None:
         due = now_ns + (leg.fixed_ns if leg.jitter_ns == 0 else leg.draw(self._rng))
         if order is not None:
             due = max(due, order.last_due_ns)
