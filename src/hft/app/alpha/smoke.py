@@ -10,6 +10,7 @@ stand-in engine and replays it (runs it twice and compares the fill digests).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -98,6 +99,13 @@ class AlphaTestReport:
 _COUNT = re.compile(r"(\d+) (passed|failed|error|errors)")
 
 
+def _own_session_env() -> dict[str, str]:
+    """Our environment without the markers of a pytest session we may be running inside (a
+    parallel worker's id, the current test): the alpha's suite is a session of its own."""
+    inherited = ("PYTEST_XDIST_", "PYTEST_CURRENT_TEST")
+    return {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
+
+
 def run_alpha_tests(tests_dir: Path, timeout_s: float) -> AlphaTestReport:
     """Run pytest on `tests_dir` in a subprocess with a timeout (the alpha's code is untrusted
     to finish). A missing directory is zero tests ran."""
@@ -107,7 +115,13 @@ def run_alpha_tests(tests_dir: Path, timeout_s: float) -> AlphaTestReport:
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests_dir)]
     try:
         done = subprocess.run(  # noqa: S603  (our interpreter, our arguments)
-            cmd, capture_output=True, text=True, timeout=timeout_s, cwd=tests_dir, check=False
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            cwd=tests_dir,
+            check=False,
+            env=_own_session_env(),
         )
     except subprocess.TimeoutExpired as exc:
         tail = (exc.stdout or b"")[-500:]
