@@ -87,3 +87,18 @@ def test_many_untimed_waiters_and_the_flusher_keep_sequence_order(wal_dir: Path)
 def test_policy_none_waiter_writes_without_syncing(wal_dir: Path) -> None:
     """Policy none: the leading waiter writes and publishes, and never calls fdatasync."""
     assert _lockstep(wal_dir, Durability.NONE, 20, None) == (True, False)
+
+
+def test_a_record_nobody_waits_for_becomes_durable_while_waiters_lead(wal_dir: Path) -> None:
+    """After waiters have led their commits (the flusher then naps instead of being woken by
+    each append), a record appended with no leading waiter is still written, by the flusher."""
+    ops = ThreadRecordingOps()
+    with WalLog.open(str(wal_dir), small_config(Durability.FSYNC), fileops=ops) as log:
+        for i in range(1, 11):
+            log.append_records([record(i)])
+            assert log.wait_durable(i)
+        ops.forget()
+        log.append_records([record(11)])
+        assert log.wait_durable(11, timeout_s=30.0)  # a timed waiter never writes itself
+        assert ops.writers == ["wal-flusher"]
+    assert [seq for seq, _ in all_records(wal_dir)] == list(range(1, 12))
