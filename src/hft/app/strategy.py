@@ -81,10 +81,9 @@ class StrategyContext:
     def open_orders(self, symbol: str | None = None) -> list[OrderIntent]:
         return [
             i
-            for i in self._core.state.intents.values()
+            for i in self._core.state.open_states()
             if i.strategy_id == self.strategy_id
             and intent.is_order(i)
-            and not intent.is_terminal(i.status)
             and (symbol is None or i.symbol == symbol)
         ]
 

@@ -150,9 +150,10 @@ class GatewayMachine(RuleBasedStateMachine):
     @invariant()
     def open_intent_count_is_kept_exactly(self) -> None:
         state = self.rig.gateway.core.state
-        expected = sum(1 for i in state.intents.values() if not intent.is_terminal(i.status))
-        assert state.open_intents == expected
-        assert self.rig.gateway.metrics().open_intents == expected
+        expected = [i for i in state.intents.values() if not intent.is_terminal(i.status)]
+        assert state.open_states() == expected  # the open index, in submission order
+        assert state.open_intents == len(expected)
+        assert self.rig.gateway.metrics().open_intents == len(expected)
 
     @invariant()
     def filled_never_exceeds_qty(self) -> None:

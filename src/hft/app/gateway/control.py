@@ -50,7 +50,7 @@ def apply_command(core: GatewayCore, command: Command) -> list[str]:
     if command.kind == "kill":
         return sorted(
             i.intent_id
-            for i in core.state.intents.values()
+            for i in core.state.open_states()
             if intent.is_order(i) and intent.is_working(i.status)
         )
     return []

@@ -26,7 +26,7 @@ def recover(core: GatewayCore, reports: ReportHandler) -> bool:
     if not last:
         return False
     now = core.now()
-    for state in sorted(core.state.intents.values(), key=lambda i: i.intent_id):
+    for state in sorted(core.state.open_states(), key=lambda i: i.intent_id):
         if state.intent_type in (IntentType.CANCEL, IntentType.AMEND) and intent.is_working(
             state.status
         ):

@@ -114,7 +114,7 @@ class GatewayState:
         self.session_version = 0
         self.events_folded = 0
         self.digest_scheme = DIGEST_SCHEME
-        self.open_intents = 0  # intents not in a terminal status, kept as events fold
+        self.open_ids: dict[str, None] = {}  # intents not terminal, in submission order
         self._digest: tuple[int, str] | None = None  # (events_folded, digest)
 
     def apply(self, event: DomainEvent) -> None:
@@ -162,7 +162,11 @@ class GatewayState:
         current = intent.evolve(previous, event)
         self.intents[event.originator_id] = current
         was_open = previous is not None and previous.status not in TERMINAL
-        self.open_intents += (current.status not in TERMINAL) - was_open
+        if was_open != (current.status not in TERMINAL):
+            if was_open:
+                del self.open_ids[current.intent_id]
+            else:
+                self.open_ids[current.intent_id] = None
         self.window = dedup.evolve_dedup(self.window, event)
         if (previous is None or not _settled(previous)) and _settled(current):
             self._settle(current.intent_id)
@@ -181,6 +185,15 @@ class GatewayState:
                     f"{type(event).__name__} v{event.originator_version} cannot follow"
                 ) from None
             raise
+
+    @property
+    def open_intents(self) -> int:
+        return len(self.open_ids)
+
+    def open_states(self) -> list[intent.OrderIntent]:
+        """Every intent not in a terminal status, in submission order."""
+        intents = self.intents
+        return [intents[i] for i in self.open_ids]
 
     # --- compaction of finished intents -----------------------------------------------------
 

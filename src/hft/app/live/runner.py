@@ -124,7 +124,7 @@ def _shut_down(gateway: Gateway) -> LiveResult:
 def _working(gateway: Gateway) -> int:
     return sum(
         1
-        for i in gateway.core.state.intents.values()
+        for i in gateway.core.state.open_states()
         if intent.is_order(i) and intent.is_working(i.status)
     )
 

@@ -201,9 +201,7 @@ class _Auditor:
 
     def finish(self) -> ReplayReport:
         open_intents: dict[str, str] = {}
-        for state in self.state.intents.values():
-            if intent.is_terminal(state.status):
-                continue
+        for state in self.state.open_states():
             if not self.clean_stop:
                 open_intents[state.intent_id] = (
                     f"{state.status.value}: the log ends without a clean stop"
