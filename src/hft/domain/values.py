@@ -115,9 +115,13 @@ class TickTable:
 
     def tick_at(self, price: Price) -> int:
         """The tick size that applies at `price` (the band containing it)."""
+        return self._tick_for(price.scaled)
+
+    def _tick_for(self, scaled: int) -> int:
+        # On plain ints: `step` walks tick by tick and a Price per tick was most of its cost.
         tick = self.bands[0].tick
         for band in self.bands:
-            if price.scaled < band.floor:
+            if scaled < band.floor:
                 break
             tick = band.tick
         return tick
@@ -140,14 +144,14 @@ class TickTable:
         return Price(scaled)
 
     def _next_up(self, scaled: int) -> int:
-        return scaled + self.tick_at(Price(scaled))
+        return scaled + self._tick_for(scaled)
 
     def _next_down(self, scaled: int) -> int:
         # Below a band floor the lower band's tick applies: 500.0 - one tick is 499.5, not 499.
         below = scaled - 1
         if below <= 0:
             raise InvalidValue("cannot step below the lowest tick")
-        return scaled - self.tick_at(Price(below))
+        return scaled - self._tick_for(below)
 
 
 def _ladder(name: str, pairs: Sequence[tuple[str, str]]) -> TickTable:
@@ -196,4 +200,5 @@ class Instrument:
             raise InvalidValue(f"{self.symbol}: lot size and multiplier must be positive")
 
     def within_limits(self, price: Price) -> bool:
-        return self.limit_down <= price <= self.limit_up
+        # On the ints: attrs' generated ordering builds a tuple per comparison.
+        return self.limit_down.scaled <= price.scaled <= self.limit_up.scaled

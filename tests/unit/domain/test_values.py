@@ -130,3 +130,41 @@ def test_instrument_requires_reference_within_limits() -> None:
             limit_up=Price(px("1100")),
             limit_down=Price(px("900")),
         )
+
+
+@given(st.integers(1, 2_000 * PRICE_SCALE))
+def test_within_limits_holds_exactly_for_prices_between_the_limits_inclusive(raw: int) -> None:
+    """A price is within limits iff limit_down <= price <= limit_up (both limits included)."""
+    inst = Instrument(
+        Symbol("2330"),
+        InstrumentKind.STOCK,
+        TW_STOCK_TICKS,
+        reference=Price(px("1000")),
+        limit_up=Price(px("1100")),
+        limit_down=Price(px("900")),
+    )
+    assert inst.within_limits(Price(raw)) is (px("900") <= raw <= px("1100"))
+    assert inst.within_limits(inst.limit_up)
+    assert inst.within_limits(inst.limit_down)
+
+
+@given(st.integers(1, 2_000 * PRICE_SCALE), st.integers(-60, 60))
+def test_step_moves_one_tick_of_the_current_band_at_a_time(raw: int, n: int) -> None:
+    """`step(p, n)` equals n single steps, each by the tick of the band it leaves (down: of
+    the band just below), for any on-grid start."""
+    tick = TW_STOCK_TICKS.tick_at(Price(raw))
+    start = TW_STOCK_TICKS.price(max(raw - raw % tick, tick))
+    expected = start.scaled
+    for _ in range(abs(n)):
+        if n > 0:
+            expected += TW_STOCK_TICKS.tick_at(Price(expected))
+        elif expected > 1:
+            expected -= TW_STOCK_TICKS.tick_at(Price(expected - 1))
+        else:
+            expected = 0
+            break
+    if expected <= 0:
+        with pytest.raises(InvalidValue):
+            TW_STOCK_TICKS.step(start, n)
+    else:
+        assert TW_STOCK_TICKS.step(start, n) == Price(expected)
