@@ -21,7 +21,7 @@ from hft.app.strategies.quote_chaser import QuoteChaser
 from hft.app.strategy import StrategyRouter
 from hft.domain.errors import DomainError
 from hft.domain.events import DomainEvent
-from hft.domain.intent import EventOutOfSequence, IntentType
+from hft.domain.intent import EventOutOfSequence, IntentDeduplicated, IntentType
 from hft.domain.orders import OrderAccepted
 from hft.domain.session import AnomalyRecorded
 from hft.domain.values import IntentId
@@ -91,6 +91,9 @@ def test_replay_of_a_compacted_session_holds_every_invariant(tmp_path: Path) -> 
     assert report.state_digest == digest == report.recorded_digest
 
 
+DEDUP_FIELDS = [f.name for f in attrs.fields(IntentDeduplicated)][:-1]
+
+
 def test_an_event_for_a_compacted_intent_is_a_named_error(tmp_path: Path) -> None:
     state, _, _ = _chaser_session(tmp_path, kept=10, quotes=50)
     mine = [e for e in _logged(tmp_path) if e.originator_id == "chaser-000000001"]
@@ -99,8 +102,14 @@ def test_an_event_for_a_compacted_intent_is_a_named_error(tmp_path: Path) -> Non
         state.apply(late)
     with pytest.raises(EventOutOfSequence, match="chaser-000000001 was already submitted"):
         state.apply(mine[0])  # a second submission of a used id, compacted or in full
+    in_full = next(e for e in _logged(tmp_path) if e.originator_id in state.intents)
     with pytest.raises(EventOutOfSequence, match="was already submitted"):
-        state.apply(next(e for e in _logged(tmp_path) if e.originator_id in state.intents))
+        state.apply(in_full)
+    duplicate = IntentDeduplicated(
+        **{f: getattr(in_full, f) for f in DEDUP_FIELDS}, first_intent_id="chaser-000000002"
+    )
+    with pytest.raises(EventOutOfSequence, match="was already submitted"):
+        state.apply(duplicate)  # a dedup record cannot reuse an id either
     assert issubclass(CompactedIntent, DomainError)
 
 

@@ -151,6 +151,7 @@ class GatewayState:
 
     def _apply_intent(self, event: DomainEvent) -> None:
         if type(event) is IntentDeduplicated:
+            self._check_fresh(event)
             self.intents[event.originator_id] = intent.evolve(None, event)
             self._settle(event.originator_id)
             return
