@@ -163,14 +163,17 @@ class GatewayState:
         current = intent.evolve(previous, event)
         self.intents[event.originator_id] = current
         was_open = previous is not None and previous.status not in TERMINAL
-        if was_open != (current.status not in TERMINAL):
+        is_open = current.status not in TERMINAL
+        if was_open != is_open:
             if was_open:
                 del self.open_ids[current.intent_id]
             else:
                 self.open_ids[current.intent_id] = None
         self.window = dedup.evolve_dedup(self.window, event)
-        if (previous is None or not _settled(previous)) and _settled(current):
-            self._settle(current.intent_id)
+        if is_open or not _settled(current):
+            return
+        if was_open or (previous is not None and not _settled(previous)):
+            self._settle(current.intent_id)  # settled just now (a late ack can finish a fill)
 
     def _check_fresh(self, event: DomainEvent) -> None:
         if self.known(event.originator_id):
