@@ -69,6 +69,9 @@ class ExposureEntry:
         return ExposureEntry(reserved, buy, sell, self.position_qty, self.position_cost, version)
 
 
+_NO_ENTRY = ExposureEntry()  # what a key not in the book holds; frozen, so one is shared
+
+
 @attrs.frozen
 class Reservation:
     """What one open order holds. `pending_delta`/`pending_qty_delta`: an unconfirmed amend."""
@@ -100,7 +103,7 @@ class ExposureBook:
     total: int = 0
 
     def entry(self, key: ExposureKey) -> ExposureEntry:
-        return self.entries.get(key, ExposureEntry())
+        return self.entries.get(key, _NO_ENTRY)
 
 
 class UnknownReservation(DomainError):
