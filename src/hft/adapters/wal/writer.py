@@ -10,11 +10,12 @@ logs. That saves two thread hand-offs per wait (the flusher's wake-up and the wa
 which on a 2-core machine under load cost more than the fdatasync. Whoever does I/O holds
 `_io`, and batches are cut only under it, so frames reach the file in sequence order.
 
-While waiters lead (the last batch was written by one: a lockstep simulator waits after
-every step), a submit does not wake the flusher: woken, it would only fight the coming
-leader for the GIL (about 6% of the CPU of a simulated quote, and more of its wall time).
-It naps instead, waking every `LEADER_NAP_S` to write what nobody waited for; as soon as it
-writes a batch itself, submits wake it again.
+While waiters lead (one led a commit less than `LEADER_GRACE_S` ago: a lockstep simulator
+waits after every step), a submit leaves the flusher asleep: woken, it would only queue for
+the GIL behind the coming leader, and a thread queued for the GIL is woken (for nothing) each
+time the running one releases it. Frames nobody waits for are still written: by the next
+leader, or by the flusher once any call finds them pending with no lead for the grace
+period (`submit`, `durable_seq`), or at once for a waiter that does not lead.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from hft.adapters.wal.spare import SpareMaker
 
 Pending = tuple[int, int, bytes]  # first_seq, count, payload
 FLUSH_BYTES = 4 << 20
-LEADER_NAP_S = 0.005  # longest delay of a frame nobody waits for while waiters lead
+LEADER_GRACE_S = 0.005  # how long after a waiter led a commit submits leave the flusher asleep
 
 
 @attrs.define
@@ -103,8 +104,7 @@ class GroupCommitWriter:
         self._pending: list[Pending] = []
         self._pending_bytes = 0
         self._idle = False
-        self._napping = False  # idle, waking on a timer rather than on each submit
-        self._waiters_lead = False  # the last batch was written by a waiter leading it
+        self._led_at = float("-inf")  # time.monotonic() of the last commit a waiter led
         self._closing = False
         self._error: LogWriteError | None = None
         self._next_seq = state.next_seq
@@ -153,7 +153,7 @@ class GroupCommitWriter:
                 seq += count
             self._next_seq = seq
             self._pending_bytes += size
-            if self._idle and not self._napping:
+            if self._idle and not self._waiters_lead():
                 self._wake.notify()
         return first
 
@@ -169,6 +169,8 @@ class GroupCommitWriter:
 
     def durable_seq(self) -> int:
         """The last sequence number covered by a completed sync (policy NONE: by a write)."""
+        if self._pending and self._idle and not self._waiters_lead():
+            self._wake_flusher()  # a caller that polls instead of waiting (see the module doc)
         return self._durable.value
 
     def wait_durable(self, seq: int, timeout_s: float | None = None) -> bool:
@@ -179,6 +181,8 @@ class GroupCommitWriter:
         Raises the stored LogWriteError if the log failed first, LogClosedError if closed."""
         if timeout_s is None and self._durable.value < seq and self._leads:
             self._lead(seq)
+        if self._durable.value < seq:
+            self._wake_flusher()  # no lead (a timeout, or another thread's I/O): its turn
         if self._durable.wait(seq, timeout_s):
             return True
         with self._lock:
@@ -214,6 +218,14 @@ class GroupCommitWriter:
         self._spare.stop()
         self._durable.release_all()
 
+    def _waiters_lead(self) -> bool:
+        return time.monotonic() - self._led_at < LEADER_GRACE_S
+
+    def _wake_flusher(self) -> None:
+        with self._lock:
+            if self._idle and self._pending:
+                self._wake.notify()
+
     # ----------------------------------------------------------------- flusher side
 
     def _lead(self, seq: int) -> None:
@@ -223,7 +235,7 @@ class GroupCommitWriter:
             return
         try:
             while self._durable.value < seq and self._flush_pending():
-                self._waiters_lead = True
+                self._led_at = time.monotonic()
         except Exception as exc:  # same rule as the flusher: stop the log loudly
             self._fail_loudly(exc, "commit by a waiter")
         finally:
@@ -246,8 +258,7 @@ class GroupCommitWriter:
         try:
             while self._take():
                 with self._io:
-                    if self._flush_pending():
-                        self._waiters_lead = False
+                    self._flush_pending()
             with self._io:
                 self._sync()
         except Exception as exc:  # a flusher bug must stop the log loudly, not kill it silently
@@ -260,9 +271,9 @@ class GroupCommitWriter:
         """Wait until frames are pending (True) or the log closes with none left (False)."""
         with self._lock:
             while not self._pending and not self._closing:
-                self._idle, self._napping = True, self._waiters_lead
-                self._wake.wait(LEADER_NAP_S if self._napping else None)
-            self._idle = self._napping = False
+                self._idle = True
+                self._wake.wait()
+            self._idle = False
             if self._config.policy is Durability.BATCH:
                 self._hold_for_batch()
             return bool(self._pending)
