@@ -26,7 +26,7 @@ def snapshot(gateway: Gateway) -> MetricsSnapshot:
         channel_depth=gateway.channel.depth,
         dlq_size=gateway.channel.dlq_size,
         dlq_overflow=gateway.channel.dlq_overflow,
-        outbox_depth=len(gateway._outbox),
+        outbox_depth=len(gateway._outbox) + len(gateway._accepted),
         exposure_global=core.state.book.total,
         open_intents=core.state.open_intents,
         dispatch_latency=hist.as_dict(),
