@@ -118,3 +118,21 @@ def test_a_polled_record_becomes_durable_after_waiters_stop_leading(wal_dir: Pat
             time.sleep(0.001)
         assert log.durable_seq() == 2
     assert [seq for seq, _ in all_records(wal_dir)] == [1, 2]
+
+
+def test_a_record_nobody_waits_for_or_polls_is_still_written(wal_dir: Path) -> None:
+    """Appended right after a waiter led (so the append leaves the flusher asleep), with no
+    later call at all, a record is still written and synced by the flusher's own idle look."""
+    ops = ThreadRecordingOps()
+    with WalLog.open(str(wal_dir), small_config(Durability.FSYNC), fileops=ops) as log:
+        log.append_records([record(1)])
+        assert log.wait_durable(1)  # leads: appends now leave the flusher asleep a while
+        ops.forget()
+        log.append_records([record(2)])
+        for _ in range(10_000):  # a guard against a hang, not a timing assertion
+            if "wal-flusher" in ops.syncers:
+                break
+            time.sleep(0.001)  # neither waits nor polls: only the flusher can write it
+        assert ops.writers == ["wal-flusher"]
+        assert ops.syncers == ["wal-flusher"]
+    assert [seq for seq, _ in all_records(wal_dir)] == [1, 2]

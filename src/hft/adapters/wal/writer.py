@@ -15,7 +15,9 @@ waits after every step), a submit leaves the flusher asleep: woken, it would onl
 the GIL behind the coming leader, and a thread queued for the GIL is woken (for nothing) each
 time the running one releases it. Frames nobody waits for are still written: by the next
 leader, or by the flusher once any call finds them pending with no lead for the grace
-period (`submit`, `durable_seq`), or at once for a waiter that does not lead.
+period (`submit`, `durable_seq`), or at once for a waiter that does not lead; and if no call
+comes at all (a runner that appended and then went quiet), by the flusher's own look every
+`IDLE_CHECK_S`, so a frame is never left in memory for longer than that.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from hft.adapters.wal.spare import SpareMaker
 Pending = tuple[int, int, bytes]  # first_seq, count, payload
 FLUSH_BYTES = 4 << 20
 LEADER_GRACE_S = 0.005  # how long after a waiter led a commit submits leave the flusher asleep
+IDLE_CHECK_S = 0.05  # the flusher looks for frames no one woke it for at least this often
 
 
 @attrs.define
@@ -272,7 +275,7 @@ class GroupCommitWriter:
         with self._lock:
             while not self._pending and not self._closing:
                 self._idle = True
-                self._wake.wait()
+                self._wake.wait(IDLE_CHECK_S)
             self._idle = False
             if self._config.policy is Durability.BATCH:
                 self._hold_for_batch()
