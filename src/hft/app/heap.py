@@ -13,12 +13,22 @@ young collections since the last one: in `hft bench session` that was ~145,000 o
 outlived two young collections: long-lived by the collector's own test, so they are frozen
 right after it, and a full collection finds nearly nothing left to walk (max pause 133 ms ->
 17 ms over 60,000 quotes; the same cyclic garbage collected either way).
+
+CPython 3.11 starts a young collection when allocations minus deallocations of tracked objects
+pass the young threshold (700). A session that frees old objects about as fast as it makes new
+ones (finished intents compacted, the venue's retention) keeps that count near zero, so young
+survivors pile up unscanned and are then walked in one long pause (50-66 ms at 90,000 quotes).
+With the threshold at 100 the count's swings within one quote start collections often enough:
+max pause 65-69 ms -> 13 ms over 60,000 quotes, and ~12% less CPU (smaller scans stay in cache).
 """
 
 from __future__ import annotations
 
 import gc
 from typing import Any
+
+YOUNG_THRESHOLD = 100
+_saved_thresholds: tuple[int, int, int] | None = None  # what stop_freezing restores
 
 
 def freeze_startup_heap(*, keep_freezing: bool = True) -> None:
@@ -30,19 +40,28 @@ def freeze_startup_heap(*, keep_freezing: bool = True) -> None:
     it is process-wide, so a library embedding hft decides for itself. Frozen objects are
     still freed by reference counting when dropped; only a reference cycle that survived a
     middle-generation collection and becomes garbage later stays allocated until the process
-    ends (the gateway's state is immutable values and builds none). Calling it again is
+    ends (the gateway's state is immutable values and builds none). With `keep_freezing` the
+    young threshold becomes `YOUNG_THRESHOLD` (see the module doc). Calling it again is
     harmless.
     """
+    global _saved_thresholds  # noqa: PLW0603  # the process's GC setting is process-wide
     gc.collect()
     gc.freeze()
     if keep_freezing and _freeze_survivors not in gc.callbacks:
         gc.callbacks.append(_freeze_survivors)
+        _saved_thresholds = gc.get_threshold()
+        gc.set_threshold(YOUNG_THRESHOLD, *_saved_thresholds[1:])
 
 
 def stop_freezing() -> None:
-    """Stop freezing the survivors of later collections (what is frozen stays frozen)."""
+    """Stop freezing the survivors of later collections (what is frozen stays frozen) and
+    restore the collector's thresholds."""
+    global _saved_thresholds  # noqa: PLW0603
     if _freeze_survivors in gc.callbacks:
         gc.callbacks.remove(_freeze_survivors)
+    if _saved_thresholds is not None:
+        gc.set_threshold(*_saved_thresholds)
+        _saved_thresholds = None
 
 
 def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:

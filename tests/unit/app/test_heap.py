@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hft.app.heap import freeze_startup_heap, stop_freezing
+from hft.app.heap import YOUNG_THRESHOLD, freeze_startup_heap, stop_freezing
 
 
 @pytest.fixture
@@ -97,3 +97,17 @@ def test_without_keep_freezing_or_after_stop_full_collections_freeze_nothing() -
     gc.collect()
     assert gc.get_freeze_count() == frozen
     assert all(id(o) in _in_generations() for o in kept)
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_keep_freezing_lowers_the_young_threshold_and_stop_freezing_restores_it() -> None:
+    """The young threshold drops to YOUNG_THRESHOLD (the older two stay); stopping restores
+    all three, and keep_freezing=False leaves them alone."""
+    before = gc.get_threshold()
+    freeze_startup_heap(keep_freezing=False)
+    assert gc.get_threshold() == before
+    freeze_startup_heap()
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:])
+    freeze_startup_heap()  # again: the saved thresholds are still the original ones
+    stop_freezing()
+    assert gc.get_threshold() == before
