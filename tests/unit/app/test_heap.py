@@ -9,7 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from hft.app.heap import YOUNG_THRESHOLD, freeze_startup_heap, stop_freezing
+from hft.app.heap import (
+    PACE_EVENTS,
+    YOUNG_THRESHOLD,
+    freeze_startup_heap,
+    pace_young_collections,
+    stop_freezing,
+)
 
 
 @pytest.fixture
@@ -111,3 +117,20 @@ def test_keep_freezing_lowers_the_young_threshold_and_stop_freezing_restores_it(
     freeze_startup_heap()  # again: the saved thresholds are still the original ones
     stop_freezing()
     assert gc.get_threshold() == before
+
+
+@pytest.mark.usefixtures("unfrozen")
+def test_the_loop_paces_young_collections_only_while_the_runner_keeps_freezing() -> None:
+    """Every PACE_EVENTS logged events one young collection runs and its survivors are
+    frozen; without freezing (or after stop_freezing) nothing is paced."""
+    assert pace_young_collections(PACE_EVENTS) is False
+    freeze_startup_heap()
+    assert pace_young_collections(PACE_EVENTS - 1) is False
+    session_state = [[n] for n in range(300)]
+    runs = gc.get_stats()[1]["collections"]
+    assert pace_young_collections(1) is True
+    assert gc.get_stats()[1]["collections"] == runs + 1
+    assert not any(id(o) in _in_generations() for o in session_state)
+    assert [pace_young_collections(PACE_EVENTS // 2) for _ in range(4)] == [False, True] * 2
+    stop_freezing()
+    assert pace_young_collections(10 * PACE_EVENTS) is False

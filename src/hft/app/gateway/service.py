@@ -26,6 +26,7 @@ from hft.app.gateway.pipeline import Verdict, process, reject
 from hft.app.gateway.recovery import recover, start_session
 from hft.app.gateway.reports import ReportHandler
 from hft.app.gateway.snapshot import snapshot
+from hft.app.heap import pace_young_collections
 from hft.domain import intent
 from hft.domain.events import DomainEvent
 from hft.domain.intent import IntentType, SubmitIntent
@@ -133,6 +134,7 @@ class Gateway:
     def step(self) -> int:
         """One turn of the loop (see the module doc). Returns how many items it handled."""
         core = self.core
+        appended = core.appended_seq
         done = self._apply_reports()
         if not self._outbox and not self._accepted:
             done += self._apply_control()
@@ -144,6 +146,7 @@ class Gateway:
         self._stage_appended()
         done += self._release_durable(core.log.durable_seq())
         self._publish_metrics()
+        pace_young_collections(core.appended_seq - appended)  # see hft.app.heap
         return done
 
     def _publish_metrics(self) -> None:
