@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hft.adapters.simbroker import RejectCode, StepPlan
+from hft.adapters.simbroker.orders import SimOrder
 from hft.domain.orders import (
     OrderAccepted,
     OrderAmended,
@@ -108,6 +109,8 @@ def test_amend_qty_down_keeps_queue_priority_and_price_change_loses_it() -> None
     venue.broker.place(order("a2", Side.BUY, 10, "1075"))
     venue.broker.amend(IntentId("a1"), None, Qty(4))
     a1, a2 = venue.exchange.orders["a1"], venue.exchange.orders["a2"]
+    assert isinstance(a1, SimOrder)  # still working: not a finished record
+    assert isinstance(a2, SimOrder)
     assert book.queue_ahead(True, twd("1075"), a2) == 4
     venue.broker.amend(IntentId("a1"), Price(twd("1070")), None)
     venue.broker.amend(IntentId("a1"), Price(twd("1075")), None)
