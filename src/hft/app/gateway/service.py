@@ -352,7 +352,7 @@ class Gateway:
         request = state.intents[intent_id]
         sent = dispatch(self.core, intent_id)
         if sent and request.intent_type in (IntentType.CANCEL, IntentType.AMEND):
-            self.reports.track_request(state.intents[intent_id])
+            self.reports.track_request(request)  # ids only: unchanged by the dispatch
         elif sent:
             deadline = request.created_ns + request.ttl_ns
             heapq.heappush(self._expiries, (deadline, intent_id))
