@@ -1,0 +1,109 @@
+"""Failure mode 3 (docs/failure-modes.md) at the gateway: a step that raises while deciding
+an intent leaves nothing reserved, so the retry of its key is decided afresh.
+
+The raises come from our own ports' fakes (a lease store that fails) and from the domain's
+policy rule patched to fail; the exposure rule's case is in test_gateway_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hft.adapters.memory import InMemoryLease
+from hft.domain import policy
+from hft.domain.values import Instrument
+from tests.unit.app.harness import Rig
+from tests.unit.app.stubs import StaticReference
+
+
+class FlakyLease(InMemoryLease):
+    """A lease store that raises while `failures` is positive, one failure per question."""
+
+    def __init__(self, failures: int = 0) -> None:
+        super().__init__("gateway")
+        self.failures = failures
+
+    def is_leader(self, now_ns: int) -> bool:
+        if self.failures > 0:
+            self.failures -= 1
+            raise RuntimeError("lease store unreachable")
+        return super().is_leader(now_ns)
+
+
+@given(failures=st.integers(1, 5))
+def test_after_any_number_of_failing_attempts_the_next_retry_is_dispatched(
+    failures: int,
+) -> None:
+    """The lease store raises on `failures` attempts of key "k" (after exposure was
+    reserved): each is rejected INTERNAL_ERROR naming the error, with nothing left
+    reserved; the next attempt is dispatched, once."""
+    lease = FlakyLease()
+    rig = Rig(lease=lease)
+    for attempt in range(1, failures + 2):
+        lease.failures = 1 if attempt <= failures else 0
+        rig.submit(intent_id=f"a{attempt}", idempotency_key="k")
+        rig.gateway.step()
+        rig.settle()
+        if attempt <= failures:
+            assert rig.status(f"a{attempt}") == "REJECTED"
+            assert rig.exposure_total() == 0
+            assert rig.gateway.core.state.window.lookup("k") is None
+    rejected = rig.events_named("IntentRejected")
+    assert [(r.reason.value, r.detail) for r in rejected] == [
+        ("INTERNAL_ERROR", "RuntimeError: lease store unreachable")
+    ] * failures
+    assert [o.intent_id for o in rig.broker.placed] == [f"a{failures + 1}"]
+
+
+def test_a_policy_rule_that_raises_rejects_and_releases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """decide_admit raising: INTERNAL_ERROR, no exposure, key free; the retry passes."""
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise ValueError("policy table corrupt")
+
+    rig = Rig()
+    with monkeypatch.context() as patch:
+        patch.setattr(policy, "decide_admit", broken)
+        rig.submit(idempotency_key="k")
+        rig.settle()
+    (rejected,) = rig.events_named("IntentRejected")
+    assert (rejected.reason.value, rejected.detail) == (
+        "INTERNAL_ERROR",
+        "ValueError: policy table corrupt",
+    )
+    assert rig.exposure_total() == 0
+    rig.submit(idempotency_key="k")
+    rig.settle()
+    assert [o.intent_id for o in rig.broker.placed] == ["i2"]
+
+
+class FailingReference(StaticReference):
+    """Reference data whose lookup raises for TXF (a contracts service that is down)."""
+
+    def instrument(self, symbol: str) -> Instrument | None:
+        if symbol == "TXF":
+            raise RuntimeError("contracts service down")
+        return super().instrument(symbol)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hft.app.gateway.pipeline.process looks the instrument up (and validates and "
+    "reads the dedup window) before its try block, so a raising ReferenceData escapes "
+    "Gateway.step() and the drained intent is dropped with no IntentSubmitted/IntentRejected",
+)
+def test_a_reference_lookup_that_raises_is_recorded_as_an_internal_error() -> None:
+    """ADR 0006: a failure inside any step rejects with INTERNAL_ERROR. A ReferenceData that
+    raises for TXF must leave a recorded INTERNAL_ERROR rejection (and the loop running),
+    not an intent that vanished; the retry on 2330 with the same key passes."""
+    rig = Rig()
+    rig.gateway.core.reference = FailingReference()
+    rig.submit(symbol="TXF", price=23_000 * 10_000, idempotency_key="k")
+    rig.settle()
+    (rejected,) = rig.events_named("IntentRejected")
+    assert (rejected.originator_id, rejected.reason.value) == ("i1", "INTERNAL_ERROR")
+    rig.submit(idempotency_key="k")
+    rig.settle()
+    assert [o.intent_id for o in rig.broker.placed] == ["i2"]
