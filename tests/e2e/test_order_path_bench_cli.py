@@ -42,8 +42,8 @@ def test_bench_gateway_reports_its_floor_beside_its_rate() -> None:
     """`hft bench gateway` prints the floor for both policies; a run never beats its floor."""
     out = _bench("gateway", "--intents", "600")
     for figures in (out, out["none"]):
-        # CANCELs whose target is still waiting for the log are refused (INVALID_TARGET).
-        assert 0 < figures["dispatched"] <= 600
+        # Every intent goes out: a CANCEL whose target still waits for the log follows it.
+        assert figures["dispatched"] == 600
         assert figures["log_events_per_intent"] >= 4
         assert figures["floor_intents_per_s"] > figures["intents_per_cpu_s"] > 0
         assert 0 < figures["intents_per_cpu_s_vs_floor"] < 1

@@ -9,6 +9,7 @@ runner script, and live.
 from __future__ import annotations
 
 import heapq
+import itertools
 
 from hft.app.gateway.channel import ChannelFullError
 from hft.app.gateway.service import Gateway
@@ -64,6 +65,8 @@ class StrategyContext:
         self.timers: list[int] = []
         self.refused = 0  # submissions the full channel refused
         self.stale_targets = 0  # cancels/amends of long-finished (compacted) intents, not sent
+        self._queued: dict[str, SubmitIntent] = {}  # recent submissions, oldest first
+        self._keep = gateway.config.channel_capacity
 
     def now_ns(self) -> int:
         return self._core.now()
@@ -125,7 +128,10 @@ class StrategyContext:
 
     def cancel(self, target_id: str, *, key: str | None = None) -> str | None:
         """Ask the venue to cancel what is left of `target_id`; None if the channel was full
-        or the target finished long ago (counted in `refused` / `stale_targets`)."""
+        or the target finished long ago (counted in `refused` / `stale_targets`).
+
+        `target_id` may be an order submitted a moment ago, not yet decided or dispatched:
+        the gateway sends the cancel after it (or refuses it if the order never went out)."""
         t = self._target(target_id)
         if t is None:
             return None
@@ -144,15 +150,31 @@ class StrategyContext:
             IntentType.AMEND, t.symbol, t.side, price=price, qty=qty, tif=t.tif, key=key, target=t
         )
 
-    def _target(self, target_id: str) -> OrderIntent | None:
-        """The target in full; None (counted) if it was compacted. KeyError if never seen."""
+    def _target(self, target_id: str) -> OrderIntent | SubmitIntent | None:
+        """The target as the gateway holds it, or as submitted here if the gateway has not
+        read it yet (the request will follow it); None (counted) if it was compacted.
+        KeyError if never seen."""
         state = self._core.state
         found = state.intents.get(target_id)
-        if found is None and target_id in state.compacted:
+        if found is not None:
+            return found
+        if target_id in state.compacted:
             self.stale_targets += 1
-        elif found is None:
+            return None
+        queued = self._queued.get(target_id)
+        if queued is None:
             raise KeyError(f"unknown intent {target_id!r}")
-        return found
+        return queued
+
+    def _remember(self, cmd: SubmitIntent) -> None:
+        """Keep the submissions the gateway may not have read yet. The channel holds at most
+        its capacity, and the gateway reads it in order, so anything older than the newest
+        `capacity` submissions of this context has been read: it is forgotten here."""
+        queued = self._queued
+        queued[cmd.intent_id] = cmd
+        if len(queued) > 2 * self._keep:
+            for intent_id in list(itertools.islice(queued, len(queued) - self._keep)):
+                del queued[intent_id]
 
     def set_timer(self, ts_ns: int) -> None:
         heapq.heappush(self.timers, ts_ns)
@@ -168,7 +190,7 @@ class StrategyContext:
         key: str | None,
         price: int | None = None,
         ttl_ns: int = DEFAULT_TTL_NS,
-        target: OrderIntent | None = None,
+        target: OrderIntent | SubmitIntent | None = None,
         reduce_only: bool = False,
     ) -> str | None:
         intent_id = self._core.ids.next_id(self.strategy_id)
@@ -194,6 +216,7 @@ class StrategyContext:
         except ChannelFullError:
             self.refused += 1
             return None
+        self._remember(cmd)
         return intent_id
 
 

@@ -63,7 +63,13 @@ from hft.domain.intent_state import (
     is_order,
     leaves,
 )
-from hft.domain.intent_table import TRANSITIONS, Trigger, is_terminal, is_working
+from hft.domain.intent_table import (
+    TRANSITIONS,
+    Trigger,
+    is_targetable,
+    is_terminal,
+    is_working,
+)
 
 __all__ = [
     "INTENT_EVENT_TYPES",
@@ -114,6 +120,7 @@ __all__ = [
     "decide_submit",
     "evolve",
     "is_order",
+    "is_targetable",
     "is_terminal",
     "is_working",
     "leaves",

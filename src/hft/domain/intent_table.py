@@ -123,6 +123,10 @@ WORKING = frozenset(
     {S.DISPATCHED, S.ACKED, S.PARTIALLY_FILLED, S.CANCEL_REQUESTED, S.OUTCOME_UNKNOWN}
 )
 
+TARGETABLE = WORKING | {S.ACCEPTED}
+"""What a CANCEL or AMEND may name: an order working at the venue, or one accepted and still
+waiting for its dispatch (the gateway dispatches in decision order, so the request follows it)."""
+
 ORDER_ONLY = frozenset(
     {T.FILL_PARTIAL, T.FILL_FINAL, T.CANCEL_REQUEST, T.CANCEL_REFUSED_UNFILLED}
     | {T.CANCEL_REFUSED_PARTIAL, T.CANCEL, T.AMEND, T.AMEND_REFUSED}
@@ -187,3 +191,8 @@ def is_terminal(status: IntentStatus) -> bool:
 def is_working(status: IntentStatus) -> bool:
     """The order may be live at the venue: it can still fill, and must be reconciled if lost."""
     return status in WORKING
+
+
+def is_targetable(status: IntentStatus) -> bool:
+    """A CANCEL or AMEND may name an order in this status (see `TARGETABLE`)."""
+    return status in TARGETABLE

@@ -23,7 +23,7 @@ from hft.domain.orders import (
     OrderStatusReport,
     VenueOrderState,
 )
-from hft.domain.values import IntentId, Side
+from hft.domain.values import IntentId, Qty, Side
 from tests.strategies.sim import calls
 from tests.unit.simbroker.helpers import (
     Call,
@@ -158,3 +158,18 @@ def test_outage_windows_must_end_after_they_start() -> None:
     """An empty or reversed window is a configuration error."""
     with pytest.raises(ValueError, match="end > start"):
         OutageSchedule.of([(5, 5)])
+
+
+@settings(max_examples=50)
+@given(st.integers(0, 10_000))
+def test_a_cancel_sent_right_after_its_place_never_overtakes_it(seed: int) -> None:
+    """Property: under jittered latency a cancel (or amend) made just after the place is
+    never refused as unknown at the venue: it arrives after the order and takes effect."""
+    venue = SimVenue(seed=seed, symbols=["2330"], latency="shioaji-sim")
+    venue.broker.place(order("p1", Side.BUY, 2, "1000"))
+    venue.broker.amend(IntentId("p1"), None, Qty(1))
+    venue.broker.cancel(IntentId("p1"))
+    reports = venue.broker.poll(200 * MS)
+    assert kinds(reports) == ["OrderAccepted", "OrderAmended", "OrderCancelled"]
+    cancelled = [r for r in reports if isinstance(r, OrderCancelled)]
+    assert [(r.intent_id, r.remaining) for r in cancelled] == [("p1", 1)]

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from hft.adapters.simbroker.exchange import Exchange
 from hft.adapters.simbroker.latency import LatencyModel, Leg
-from hft.adapters.simbroker.orders import LOST, SimOrderStatus, snapshot
+from hft.adapters.simbroker.orders import LOST, SimOrder, SimOrderStatus, snapshot
 from hft.domain.orders import BrokerOrder, BrokerReport
 from hft.domain.values import IntentId, Price, Qty
 
@@ -20,7 +20,11 @@ class VenueLink(Protocol):
 
     def outage_now(self) -> bool: ...
 
-    def dispatch(self, leg: Leg, action: Callable[..., None], *args: Any) -> None: ...
+    def dispatch(self, leg: Leg, action: Callable[..., None], *args: Any) -> int: ...
+
+    def dispatch_after(
+        self, not_before_ns: int, leg: Leg, action: Callable[..., None], *args: Any
+    ) -> int: ...
 
 
 class SimBroker:
@@ -30,7 +34,9 @@ class SimBroker:
     latency model's `submit` (place, amend) or `cancel` delay, counted from the venue's
     current virtual time. `poll(now_ns)` advances the venue to `now_ns` and returns the
     reports due by then, in due-time order (production order on ties); the reports of one
-    intent never overtake each other, and no report is returned twice.
+    intent never overtake each other, and no report is returned twice. Calls about one order
+    reach the venue in the order they were made: a cancel or amend drawn faster than the
+    place it names arrives just after it, as over one real order-entry session.
 
     Amend: `qty` is the new total order quantity (it may only go down and must stay above
     what has filled; it keeps queue priority); a new `price` loses queue priority and may
@@ -69,21 +75,21 @@ class SimBroker:
                 ex.lose(sim)
                 return
             sim.mute_reply = True
-        self._venue.dispatch(self._latency.submit, ex.arrive_place, sim)
+        sim.link_due_ns = self._venue.dispatch(self._latency.submit, ex.arrive_place, sim)
 
     def amend(self, intent_id: IntentId, price: Price | None, qty: Qty | None) -> None:
         mute = self._timed_out(intent_id, "amend")
         if mute is None:
             return
-        self._venue.dispatch(
-            self._latency.submit, self._ex.arrive_amend, intent_id, price, qty, mute
+        self._send_after(
+            intent_id, self._latency.submit, self._ex.arrive_amend, intent_id, price, qty, mute
         )
 
     def cancel(self, intent_id: IntentId) -> None:
         mute = self._timed_out(intent_id, "cancel")
         if mute is None:
             return
-        self._venue.dispatch(self._latency.cancel, self._ex.arrive_cancel, intent_id, mute)
+        self._send_after(intent_id, self._latency.cancel, self._ex.arrive_cancel, intent_id, mute)
 
     def reconcile(self, intent_id: IntentId) -> None:
         """Query the venue; the answer (fills again, then one `OrderStatusReport`) comes back
@@ -107,6 +113,17 @@ class SimBroker:
     def list_orders(self) -> list[SimOrderStatus]:
         """Every order the venue knows, in placement order (the reconciliation query)."""
         return [snapshot(o) for o in self._ex.orders.values() if o.status != LOST]
+
+    def _send_after(
+        self, intent_id: IntentId, leg: Leg, action: Callable[..., None], *args: Any
+    ) -> None:
+        """Send a call about an order: it reaches the venue no earlier than the calls sent
+        before it about that order (one order-entry session delivers in order)."""
+        order = self._ex.orders.get(intent_id)
+        if not isinstance(order, SimOrder):
+            self._venue.dispatch(leg, action, *args)
+            return
+        order.link_due_ns = self._venue.dispatch_after(order.link_due_ns, leg, action, *args)
 
     def _reaches(self) -> bool:
         return self._outage_rng.random() < self._reach

@@ -31,6 +31,7 @@ class SimOrder:
         "intent_id",
         "is_buy",
         "last_due_ns",
+        "link_due_ns",
         "market",
         "mute_reply",
         "odd_lot",
@@ -59,6 +60,7 @@ class SimOrder:
         self.rest = 0
         self.status = PENDING
         self.last_due_ns = 0
+        self.link_due_ns = 0  # when the last call sent about this order reaches the venue
         self.mute_reply = mute_reply
         self.fills: list[SimFill] = []
 

@@ -147,16 +147,25 @@ class SimVenue:
         following = self._market.next_ns()
         self._next_market = _NEVER if following is None else following
 
-    def dispatch(self, leg: Leg, action: Callable[..., None], *args: Any) -> None:
-        """Run `action(*args)` at the venue after a draw of `leg` from now."""
+    def dispatch(self, leg: Leg, action: Callable[..., None], *args: Any) -> int:
+        """Run `action(*args)` at the venue after a draw of `leg` from now; the arrival time."""
+        return self.dispatch_after(0, leg, action, *args)
+
+    def dispatch_after(
+        self, not_before_ns: int, leg: Leg, action: Callable[..., None], *args: Any
+    ) -> int:
+        """As `dispatch`, arriving no earlier than `not_before_ns` (and after anything sent
+        before for that time): one link delivers the calls about an order in the order sent."""
         delay = leg.fixed_ns if leg.jitter_ns == 0 else leg.draw(self._latency_rng)
-        if delay == 0:
+        at = max(self._now + delay, not_before_ns)
+        if at <= self._now:
             if self._events and self._events[0][0] <= self._now:
                 self.advance(self._now)
             action(*args)
-            return
-        heapq.heappush(self._events, (self._now + delay, self._seq, action, args))
+            return self._now
+        heapq.heappush(self._events, (at, self._seq, action, args))
         self._seq += 1
+        return at
 
     # ---- outages -------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """Step 7: hand accepted intents to the broker once their decision is durable.
 
 The leader check is repeated at the moment of dispatch (a lease can lapse while the log
-syncs). A broker that refuses locally (nothing was sent) turns into BROKER_UNAVAILABLE and
-releases everything; a sent call is recorded as dispatched, which commits the idempotency key.
+syncs). A CANCEL or AMEND whose target finished in the meantime (its fill came in, or the
+target was itself refused at dispatch) is refused as INVALID_TARGET instead of sent. A
+broker that refuses locally (nothing was sent) turns into BROKER_UNAVAILABLE and releases
+everything; a sent call is recorded as dispatched, which commits the idempotency key.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ def dispatch(core: GatewayCore, intent_id: str) -> bool:
     if not core.lease.is_leader(now):
         reject(core, intent_id, RejectReason.NOT_LEADER, now, "lease lost before dispatch")
         return False
+    finished = _finished_target(core, state)
+    if finished is not None:
+        reject(core, intent_id, RejectReason.INVALID_TARGET, now, finished)
+        return False
     started = time.perf_counter_ns()
     try:
         _send(core, state)
@@ -41,6 +47,17 @@ def dispatch(core: GatewayCore, intent_id: str) -> bool:
     core.counters.dispatched += 1
     core.counters.dispatch_latency.record(time.perf_counter_ns() - started)
     return True
+
+
+def _finished_target(core: GatewayCore, state: OrderIntent) -> str | None:
+    """Why a CANCEL or AMEND need not go out: its target finished while the request waited
+    for the log (filled, cancelled, or its own dispatch was refused). None: send it."""
+    if state.target_intent_id is None:
+        return None
+    target = core.state.intents[state.target_intent_id]
+    if not intent.is_terminal(target.status):
+        return None
+    return f"target {target.intent_id} is {target.status.value} (finished before dispatch)"
 
 
 def _send(core: GatewayCore, state: OrderIntent) -> None:

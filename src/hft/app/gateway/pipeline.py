@@ -102,11 +102,12 @@ def _dedup_reason(decision: dedup.DedupDecision) -> RejectReason | None:
 
 
 def _target_reason(core: GatewayCore, cmd: SubmitIntent) -> RejectReason | None:
-    """AMEND and CANCEL must name a live order of the same strategy, account and symbol."""
+    """AMEND and CANCEL must name an order of the same strategy, account and symbol that is
+    working, or accepted and awaiting its dispatch (the request is dispatched after it)."""
     if cmd.target_intent_id is None:
         return None
     target = core.state.intents.get(cmd.target_intent_id)
-    if target is None or not intent.is_order(target) or not intent.is_working(target.status):
+    if target is None or not intent.is_order(target) or not intent.is_targetable(target.status):
         return RejectReason.INVALID_TARGET
     same = (target.strategy_id, target.account, target.symbol)
     if same != (cmd.strategy_id, cmd.account, cmd.symbol):
