@@ -91,12 +91,6 @@ class FailingReference(StaticReference):
         return super().instrument(symbol)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hft.app.gateway.pipeline.process looks the instrument up (and validates and "
-    "reads the dedup window) before its try block, so a raising ReferenceData escapes "
-    "Gateway.step() and the drained intent is dropped with no IntentSubmitted/IntentRejected",
-)
 def test_a_reference_lookup_that_raises_is_recorded_as_an_internal_error() -> None:
     """ADR 0006: a failure inside any step rejects with INTERNAL_ERROR. A ReferenceData that
     raises for TXF must leave a recorded INTERNAL_ERROR rejection (and the loop running),
@@ -127,13 +121,6 @@ class CrashingBroker(StubBroker):
         super().place(order)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hft.app.gateway.dispatch.dispatch catches only BrokerUnavailableError: another "
-    "exception from BrokerGateway.place escapes Gateway.step() after the intent left the "
-    "outbox, so it stays ACCEPTED with its key IN_FLIGHT and its exposure reserved, never "
-    "reconciled; every retry of the key is DEDUP_IN_FLIGHT until a restart",
-)
 def test_a_broker_call_that_raises_is_reconciled_never_left_in_flight() -> None:
     """The place call raised (the loop may surface the error once): the order may or may not
     be at the venue, so, as for a timeout, it must be asked of the venue (reconciled), not
@@ -147,3 +134,8 @@ def test_a_broker_call_that_raises_is_reconciled_never_left_in_flight() -> None:
     assert rig.status("i1") != "ACCEPTED"
     assert broker.reconciled == ["i1"]
     assert broker.calls == 1
+    (anomaly,) = rig.events_named("AnomalyRecorded")
+    assert (anomaly.kind, anomaly.subject) == ("broker_call_failed", "i1")
+    assert anomaly.detail == "RuntimeError: adapter bug after the request was written"
+    assert [e.action for e in rig.events_named("IntentOutcomeUnknown")] == ["place"]
+    assert rig.gateway.core.state.window.lookup("k") is not None  # committed: no re-place

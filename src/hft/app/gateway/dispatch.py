@@ -4,7 +4,8 @@ The leader check is repeated at the moment of dispatch (a lease can lapse while 
 syncs). A CANCEL or AMEND whose target finished in the meantime (its fill came in, or the
 target was itself refused at dispatch) is refused as INVALID_TARGET instead of sent. A
 broker that refuses locally (nothing was sent) turns into BROKER_UNAVAILABLE and releases
-everything; a sent call is recorded as dispatched, which commits the idempotency key.
+everything; a sent call is recorded as dispatched, which commits the idempotency key. A call
+that raises anything else may have gone out: it is OUTCOME_UNKNOWN and reconciled.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _CANCELLABLE = frozenset({intent.IntentStatus.ACKED, intent.IntentStatus.PARTIAL
 
 
 def dispatch(core: GatewayCore, intent_id: str) -> bool:
-    """Send one accepted intent; True if it reached the broker."""
+    """Send one accepted intent; True if it reached (or may have reached) the broker."""
     now = core.now()
     state = core.state.intents[intent_id]
     if not core.lease.is_leader(now):
@@ -41,12 +42,33 @@ def dispatch(core: GatewayCore, intent_id: str) -> bool:
     except BrokerUnavailableError as exc:
         reject(core, intent_id, RejectReason.BROKER_UNAVAILABLE, now, str(exc))
         return False
+    except Exception as exc:  # an adapter fault: the call may have gone out, or not
+        _in_doubt(core, state, exc, now)
+        return True
     core.emit(intent.decide_dispatch(state, ts_ns=now))
     if state.intent_type is IntentType.CANCEL and state.target_intent_id is not None:
         _mark_cancel_requested(core, state.target_intent_id, intent_id, now)
     core.counters.dispatched += 1
     core.counters.dispatch_latency.record(time.perf_counter_ns() - started)
     return True
+
+
+def _in_doubt(core: GatewayCore, state: OrderIntent, exc: Exception, now: int) -> None:
+    """A broker call that raised anything but `BrokerUnavailableError` may have reached the
+    venue: treat it as a timeout (OUTCOME_UNKNOWN, which commits the key, then reconcile the
+    order), never as a refusal that would let a retry place it twice."""
+    action = _ACTIONS.get(state.intent_type, "place")
+    core.record_anomaly("broker_call_failed", state.intent_id, f"{type(exc).__name__}: {exc}", now)
+    core.emit(intent.decide_outcome_unknown(state, action, ts_ns=now))
+    order_id = state.target_intent_id or state.intent_id
+    try:
+        core.broker.reconcile(IntentId(order_id))
+    except Exception as again:  # the order stays OUTCOME_UNKNOWN; a restart reconciles it
+        detail = f"{type(again).__name__}: {again}"
+        core.record_anomaly("reconcile_failed", order_id, detail, now)
+
+
+_ACTIONS = {IntentType.CANCEL: "cancel", IntentType.AMEND: "amend"}
 
 
 def _finished_target(core: GatewayCore, state: OrderIntent) -> str | None:

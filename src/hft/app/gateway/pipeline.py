@@ -30,9 +30,13 @@ def process(core: GatewayCore, cmd: SubmitIntent) -> Verdict:
     """Run steps 2-6 for `cmd`, emitting its events. ACCEPTED means: dispatch when durable."""
     now = core.now()
     core.counters.submitted += 1
-    instrument = core.reference.instrument(cmd.symbol)
-    invalid = intent.validate_submit(cmd, instrument, now)
-    decision = dedup.decide_reserve(core.state.window, cmd.idempotency_key, cmd.intent_id)
+    try:
+        instrument = core.reference.instrument(cmd.symbol)
+        invalid = intent.validate_submit(cmd, instrument, now)
+        decision = dedup.decide_reserve(core.state.window, cmd.idempotency_key, cmd.intent_id)
+    except Exception as exc:  # a port or rule failing: recorded, never a vanished intent
+        core.emit(intent.decide_submit(cmd, ts_ns=now))
+        return _failed(core, cmd, exc, now)
     if invalid is None and isinstance(decision, dedup.Duplicate):
         core.counters.dedup_hits += 1
         core.emit(intent.decide_deduplicated(cmd, decision.first_intent_id, ts_ns=now))
@@ -41,15 +45,21 @@ def process(core: GatewayCore, cmd: SubmitIntent) -> Verdict:
     try:
         reason = _checks(core, cmd, instrument, invalid or _dedup_reason(decision), now)
     except Exception as exc:  # any step's failure must release what it holds, and say why
-        detail = f"{type(exc).__name__}: {exc}"
-        reject(core, cmd.intent_id, RejectReason.INTERNAL_ERROR, now, detail)
-        return Verdict.REJECTED
+        return _failed(core, cmd, exc, now)
     if reason is not None:
         reject(core, cmd.intent_id, reason, now)
         return Verdict.REJECTED
     core.emit(intent.decide_accept(core.state.intents[cmd.intent_id], ts_ns=now))
     core.counters.accepted += 1
     return Verdict.ACCEPTED
+
+
+def _failed(core: GatewayCore, cmd: SubmitIntent, exc: Exception, now: int) -> Verdict:
+    """Reject a recorded submission whose step raised, naming the error; the rejection
+    releases the key and whatever was reserved, so a retry is decided afresh."""
+    detail = f"{type(exc).__name__}: {exc}"
+    reject(core, cmd.intent_id, RejectReason.INTERNAL_ERROR, now, detail)
+    return Verdict.REJECTED
 
 
 def _checks(
