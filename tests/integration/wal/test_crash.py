@@ -4,54 +4,14 @@ bit-identical and in order; the tail is clean after reopen; the sequence continu
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hft.adapters.wal import WalConfig, WalLog, verify_log
+from tests.integration.wal.crash_harness import acked_seqs, kill_writer_when
 from tests.integration.wal.crash_writer import SEGMENT_BYTES, crash_record
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _acks(path: Path) -> list[int]:
-    lines = path.read_bytes().split(b"\n")[:-1]  # a torn last line is not an ack
-    return [int(line) for line in lines if line and not line.startswith(b"open")]
-
-
-def _run_and_kill(
-    directory: Path, ack_file: Path, batch: int, acks_wanted: int, delay_s: float
-) -> int:
-    """Start the writer, wait for `acks_wanted` ack lines plus `delay_s`, SIGKILL it; return
-    the highest acknowledged seq."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.integration.wal.crash_writer",
-            str(directory),
-            str(ack_file),
-            str(batch),
-        ],
-        cwd=ROOT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if ack_file.exists() and len(_acks(ack_file)) >= acks_wanted:
-                break
-            time.sleep(0.005)
-        time.sleep(delay_s)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL
-    return max(_acks(ack_file), default=0)
 
 
 @settings(max_examples=6, deadline=None)
@@ -70,7 +30,16 @@ def test_sigkilled_writer_loses_nothing_it_acknowledged(
     directory, ack_file = base / "wal", base / "acks"
     acked = 0
     for _round in range(2):
-        acked = max(acked, _run_and_kill(directory, ack_file, batch, acks_wanted, delay_ms / 1000))
+        acked = max(
+            acked,
+            kill_writer_when(
+                directory,
+                ack_file,
+                batch,
+                lambda: len(acked_seqs(ack_file)) >= acks_wanted,
+                delay_s=delay_ms / 1000,
+            ),
+        )
         config = WalConfig(segment_bytes=SEGMENT_BYTES)
         with WalLog.open(str(directory), config) as log:
             recovered = log.last_seq()

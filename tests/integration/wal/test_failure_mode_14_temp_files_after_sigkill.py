@@ -5,50 +5,13 @@ next writer removes every one of them on open, reports each by name, and loses n
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from hft.adapters.wal import WalConfig, WalLog
+from tests.integration.wal.crash_harness import kill_writer_when
 from tests.integration.wal.crash_writer import SEGMENT_BYTES, crash_record
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _acked(ack_file: Path) -> list[int]:
-    lines = ack_file.read_bytes().split(b"\n")[:-1] if ack_file.exists() else []
-    return [int(line) for line in lines if line and not line.startswith(b"open")]
-
-
-def _kill_after(directory: Path, ack_file: Path, segments: int) -> int:
-    """Run the crash writer until it has started `segments` segments, SIGKILL it, and
-    return the highest seq it acknowledged."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.integration.wal.crash_writer",
-            str(directory),
-            str(ack_file),
-            "50",
-        ],
-        cwd=ROOT,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if directory.exists() and len(list(directory.glob("*.seg"))) >= segments:
-                break
-            time.sleep(0.002)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL
-    return max(_acked(ack_file), default=0)
 
 
 @pytest.mark.parametrize("segments", [1, 2, 3])
@@ -59,7 +22,13 @@ def test_temp_files_a_sigkill_leaves_are_removed_reported_and_cost_no_record(
     background then): the reopen's report names exactly the *.tmp files that were there,
     none is left, every acknowledged record reads back intact, and appends continue."""
     directory, ack_file = tmp_path / "wal", tmp_path / "acks"
-    acked = _kill_after(directory, ack_file, segments)
+    acked = kill_writer_when(  # killed while rolling into segment `segments`
+        directory,
+        ack_file,
+        50,
+        lambda: len(list(directory.glob("*.seg"))) >= segments,
+        timeout_s=120,
+    )
     orphans = sorted(p.name for p in directory.glob("*.tmp"))
     with WalLog.open(str(directory), WalConfig(segment_bytes=SEGMENT_BYTES)) as log:
         assert sorted(log.recovery.temp_files_removed) == orphans

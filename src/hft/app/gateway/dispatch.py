@@ -23,6 +23,7 @@ from hft.ports.broker import BrokerUnavailableError
 
 # Orders the venue has acknowledged; before the ack the cancel still goes out, unrecorded here.
 _CANCELLABLE = frozenset({intent.IntentStatus.ACKED, intent.IntentStatus.PARTIALLY_FILLED})
+_ACTIONS = {IntentType.CANCEL: "cancel", IntentType.AMEND: "amend"}  # the rest: "place"
 
 
 def dispatch(core: GatewayCore, intent_id: str) -> bool:
@@ -66,9 +67,6 @@ def _in_doubt(core: GatewayCore, state: OrderIntent, exc: Exception, now: int) -
     except Exception as again:  # the order stays OUTCOME_UNKNOWN; a restart reconciles it
         detail = f"{type(again).__name__}: {again}"
         core.record_anomaly("reconcile_failed", order_id, detail, now)
-
-
-_ACTIONS = {IntentType.CANCEL: "cancel", IntentType.AMEND: "amend"}
 
 
 def _finished_target(core: GatewayCore, state: OrderIntent) -> str | None:
